@@ -1,0 +1,8 @@
+export * from './inbound/certificate-url-policy.js';
+export * from './inbound/sns-message.js';
+export {
+  SNS_REJECTION_CODES,
+  type SnsEnvelopeResult,
+  SnsRejection,
+  type SnsRejectionCode,
+} from './inbound/sns-rejection.js';
