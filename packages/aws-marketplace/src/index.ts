@@ -1,4 +1,6 @@
+export * from './inbound/certificate-cache.js';
 export * from './inbound/certificate-url-policy.js';
+export * from './inbound/https-certificate-fetcher.js';
 export * from './inbound/sns-message.js';
 export {
   SNS_REJECTION_CODES,

@@ -3,6 +3,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { CertificateFetcher } from '../../src/inbound/certificate-cache.js';
 
 export interface SnsVector {
   /** File name, e.g. `notification-sv1-dotnet-sdk-crlf.json`. */
@@ -70,6 +71,24 @@ export function loadSnsVectors(): readonly SnsVector[] {
     };
   });
   return cached;
+}
+
+/** Serves the vectors' certificates by exact URL, and records every call it gets. */
+export class StubCertificateFetcher implements CertificateFetcher {
+  readonly calls: string[] = [];
+
+  constructor(private readonly pems: ReadonlyMap<string, string>) {}
+
+  static forVectors(vectors: readonly SnsVector[] = loadSnsVectors()): StubCertificateFetcher {
+    return new StubCertificateFetcher(new Map(vectors.map((v) => [v.signingCertUrl, v.certificatePem])));
+  }
+
+  async fetch(url: string): Promise<string> {
+    this.calls.push(url);
+    const pem = this.pems.get(url);
+    if (pem === undefined) throw new Error(`stub fetcher: no certificate for ${url}`);
+    return pem;
+  }
 }
 
 /** The vector's body with some fields replaced (`undefined` removes one), re-serialised. */
