@@ -8,3 +8,5 @@ export {
   SnsRejection,
   type SnsRejectionCode,
 } from './inbound/sns-rejection.js';
+export * from './inbound/sns-signature.js';
+export * from './inbound/sns-verifier.js';

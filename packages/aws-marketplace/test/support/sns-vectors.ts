@@ -3,7 +3,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CertificateFetcher } from '../../src/inbound/certificate-cache.js';
+import { type CertificateFetcher, SigningCertificateCache } from '../../src/inbound/certificate-cache.js';
+import { SnsMessageVerifier, type SnsMessageVerifierOptions } from '../../src/inbound/sns-verifier.js';
 
 export interface SnsVector {
   /** File name, e.g. `notification-sv1-dotnet-sdk-crlf.json`. */
@@ -89,6 +90,25 @@ export class StubCertificateFetcher implements CertificateFetcher {
     if (pem === undefined) throw new Error(`stub fetcher: no certificate for ${url}`);
     return pem;
   }
+}
+
+/** One minute after the vector was signed: inside every window, and inside its certificate's validity. */
+export function clockFor(vector: SnsVector): () => number {
+  return () => vector.timestampMs + 60_000;
+}
+
+/** A verifier for one vector: its topic allowed, the clock pinned near its Timestamp, a fresh cache. */
+export function verifierFor(
+  vector: SnsVector,
+  overrides: Partial<SnsMessageVerifierOptions> = {},
+  fetcher: CertificateFetcher = StubCertificateFetcher.forVectors(),
+): SnsMessageVerifier {
+  return new SnsMessageVerifier({
+    allowedTopicArns: [vector.topicArn],
+    certificates: new SigningCertificateCache(fetcher),
+    now: clockFor(vector),
+    ...overrides,
+  });
 }
 
 /** The vector's body with some fields replaced (`undefined` removes one), re-serialised. */
