@@ -1,0 +1,215 @@
+import { ValidationError } from '../../shared/domain-error.js';
+import { hourStart } from '../../shared/time.js';
+import type { AwsPartition } from '../site/site.js';
+import { type CustomerRef, licenseIdOf } from './customer-ref.js';
+
+export const SUBSCRIPTION_STATES = ['pending', 'active', 'unsubscribe-pending', 'cancelled', 'failed'] as const;
+export type SubscriptionState = (typeof SUBSCRIPTION_STATES)[number];
+
+export const LIFECYCLE_ACTIONS = ['subscribe-success', 'subscribe-fail', 'unsubscribe-pending', 'unsubscribe-success'] as const;
+export type LifecycleAction = (typeof LIFECYCLE_ACTIONS)[number];
+
+const TARGET_STATE: Record<LifecycleAction, SubscriptionState> = {
+  'subscribe-success': 'active',
+  'subscribe-fail': 'failed',
+  'unsubscribe-pending': 'unsubscribe-pending',
+  'unsubscribe-success': 'cancelled',
+};
+
+/**
+ * Tie-break for events stamped with the same time: the one further along the lifecycle wins, so the result
+ * does not depend on delivery order.
+ */
+const RANK: Record<LifecycleAction, number> = {
+  'subscribe-fail': 0,
+  'subscribe-success': 1,
+  'unsubscribe-pending': 2,
+  'unsubscribe-success': 3,
+};
+
+export interface Entitlement {
+  dimension: string;
+  value: number | null;
+  expiresAt: Date | null;
+}
+
+export type LifecycleOutcome =
+  | { applied: false; reason: 'stale' | 'no-change' }
+  | { applied: true; from: SubscriptionState; to: SubscriptionState };
+
+/** A registered AWS Marketplace buyer (one AWS account's subscription to one product). */
+export class CloudAccount {
+  id!: string;
+  ownerAccountId!: string;
+  provider!: 'aws-marketplace';
+  partition!: AwsPartition;
+  productCode!: string;
+  customerIdentifier!: string | null;
+  customerAwsAccountId!: string | null;
+  licenseArn!: string | null;
+  /** Indexed form of `licenseArn` (its `l-…` id). */
+  licenseId!: string | null;
+  agreementId!: string | null;
+  offerId!: string | null;
+  freeTrial!: boolean;
+  state!: SubscriptionState;
+  stateChangedAt!: Date;
+  /** Time and rank of the newest lifecycle event applied: older ones are stale and change nothing. */
+  lastEventAt!: Date | null;
+  lastEventRank!: number | null;
+  cancelledAt!: Date | null;
+  /** First hour metered; hours before the registration are never billed to this account. */
+  meteringFrom!: Date;
+  /** Last hour whose records are sealed; null before the first. */
+  meteredThrough!: Date | null;
+  /** Set on unsubscribe-pending: the worker seals and sends the current partial hour at once. */
+  finalFlushRequestedAt!: Date | null;
+  entitlements!: Entitlement[];
+  entitlementsCheckedAt!: Date | null;
+  createdAt!: Date;
+  version!: number;
+
+  constructor(props: Omit<CloudAccount, MethodNames>) {
+    Object.assign(this, props);
+  }
+
+  static register(input: {
+    id: string;
+    ownerAccountId: string;
+    partition: AwsPartition;
+    productCode: string;
+    customerIdentifier?: string | null;
+    customerAwsAccountId?: string | null;
+    licenseArn?: string | null;
+    offerId?: string | null;
+    freeTrial?: boolean;
+    now: Date;
+  }): CloudAccount {
+    if (!input.productCode) throw new ValidationError('invalid-cloud-account', 'A product code is required.');
+    if (!input.customerIdentifier && !(input.licenseArn && input.customerAwsAccountId)) {
+      throw new ValidationError(
+        'invalid-cloud-account',
+        'A cloud account needs a customer identifier, or a license ARN with the customer AWS account id.',
+      );
+    }
+    if (input.customerAwsAccountId && !/^\d{12}$/.test(input.customerAwsAccountId)) {
+      throw new ValidationError('invalid-cloud-account', 'The customer AWS account id must be 12 digits.');
+    }
+    return new CloudAccount({
+      id: input.id,
+      ownerAccountId: input.ownerAccountId,
+      provider: 'aws-marketplace',
+      partition: input.partition,
+      productCode: input.productCode,
+      customerIdentifier: input.customerIdentifier ?? null,
+      customerAwsAccountId: input.customerAwsAccountId ?? null,
+      licenseArn: input.licenseArn ?? null,
+      licenseId: licenseIdOf(input.licenseArn),
+      agreementId: null,
+      offerId: input.offerId ?? null,
+      freeTrial: input.freeTrial ?? false,
+      state: 'pending',
+      stateChangedAt: input.now,
+      lastEventAt: null,
+      lastEventRank: null,
+      cancelledAt: null,
+      meteringFrom: hourStart(input.now),
+      meteredThrough: null,
+      finalFlushRequestedAt: null,
+      entitlements: [],
+      entitlementsCheckedAt: null,
+      createdAt: input.now,
+      version: 1,
+    });
+  }
+
+  /** The next hour to seal: hours are sealed in order, never before `meteringFrom`. */
+  get nextHourToMeter(): Date {
+    const afterSealed = this.meteredThrough ? this.meteredThrough.getTime() + 3_600_000 : 0;
+    return new Date(Math.max(afterSealed, this.meteringFrom.getTime()));
+  }
+
+  /** Whether usage of bound workspaces is metered to AWS now. */
+  get isMeterable(): boolean {
+    return this.state === 'active' || this.state === 'unsubscribe-pending';
+  }
+
+  /** A workspace may be moved onto this account while it is pending (the SNS message may lag) or active. */
+  get acceptsNewWorkspaces(): boolean {
+    return this.state === 'pending' || this.state === 'active';
+  }
+
+  /** The subscription is in force: workspaces settled by it cannot move away unless an operator forces it. */
+  get subscriptionInForce(): boolean {
+    return this.state === 'active' || this.state === 'unsubscribe-pending';
+  }
+
+  matches(ref: CustomerRef): boolean {
+    if (ref.partition !== this.partition) return false;
+    const lic = licenseIdOf(ref.licenseArn);
+    if (lic && this.licenseId === lic) return true;
+    if (ref.customerIdentifier && ref.customerIdentifier === this.customerIdentifier) {
+      return !ref.productCode || ref.productCode === this.productCode;
+    }
+    if (ref.agreementId && ref.agreementId === this.agreementId) return true;
+    if (ref.customerAwsAccountId && ref.customerAwsAccountId === this.customerAwsAccountId) {
+      if (ref.productCode) return ref.productCode === this.productCode;
+      if (ref.offerId) return ref.offerId === this.offerId;
+    }
+    return false;
+  }
+
+  /** Learn identifiers a newer message carries (agreement id, license ARN) so later messages match. */
+  learnIdentity(ref: CustomerRef): void {
+    if (ref.agreementId && !this.agreementId) this.agreementId = ref.agreementId;
+    if (ref.licenseArn && !this.licenseArn) {
+      this.licenseArn = ref.licenseArn;
+      this.licenseId = licenseIdOf(ref.licenseArn);
+    }
+    if (ref.customerAwsAccountId && !this.customerAwsAccountId) this.customerAwsAccountId = ref.customerAwsAccountId;
+  }
+
+  /**
+   * Apply a lifecycle action stamped `occurredAt`. The newest event wins (ties: the one further along the
+   * lifecycle), so every delivery order with duplicates ends in the same state, and a stale
+   * subscribe-success never reactivates a subscription that a later event ended.
+   */
+  applyLifecycle(action: LifecycleAction, occurredAt: Date, now: Date): LifecycleOutcome {
+    const rank = RANK[action];
+    if (this.lastEventAt) {
+      const d = occurredAt.getTime() - this.lastEventAt.getTime();
+      if (d < 0 || (d === 0 && rank <= (this.lastEventRank ?? -1))) return { applied: false, reason: 'stale' };
+    }
+    this.lastEventAt = occurredAt;
+    this.lastEventRank = rank;
+    const from = this.state;
+    const to = TARGET_STATE[action];
+    if (from === to) return { applied: false, reason: 'no-change' };
+    this.state = to;
+    this.stateChangedAt = now;
+    if (to === 'cancelled') this.cancelledAt = occurredAt;
+    if (to === 'active') this.cancelledAt = null;
+    if (to === 'unsubscribe-pending') this.finalFlushRequestedAt = now;
+    if (to === 'active' && from === 'unsubscribe-pending') this.finalFlushRequestedAt = null;
+    if (to === 'active' && (from === 'cancelled' || from === 'failed')) {
+      // A resubscription meters from now on: the hours while cancelled were never the buyer's to pay.
+      this.meteringFrom = new Date(Math.max(this.meteringFrom.getTime(), hourStart(now).getTime()));
+    }
+    return { applied: true, from, to };
+  }
+
+  setEntitlements(entitlements: Entitlement[], now: Date): void {
+    this.entitlements = entitlements;
+    this.entitlementsCheckedAt = now;
+  }
+}
+
+type MethodNames =
+  | 'nextHourToMeter'
+  | 'isMeterable'
+  | 'acceptsNewWorkspaces'
+  | 'subscriptionInForce'
+  | 'matches'
+  | 'learnIdentity'
+  | 'applyLifecycle'
+  | 'setEntitlements';

@@ -1,0 +1,175 @@
+import type { Account } from '../domain/account/account.js';
+import type { AuditEntry } from '../domain/audit/audit-entry.js';
+import type { Binding } from '../domain/binding/binding.js';
+import type { CloudAccount } from '../domain/cloud-account/cloud-account.js';
+import type { CustomerRef } from '../domain/cloud-account/customer-ref.js';
+import type { OutboxMessage } from '../domain/events/outbox-message.js';
+import type { MarketplaceEvent } from '../domain/marketplace-event/marketplace-event.js';
+import type { MeteringRecord } from '../domain/metering/metering-record.js';
+import type { RatingState } from '../domain/metering/rating-state.js';
+import type { RegistrationTicket } from '../domain/registration/registration-ticket.js';
+import type { AwsPartition } from '../domain/site/site.js';
+import type { UsageRecord } from '../domain/usage/usage-record.js';
+import type { Workspace } from '../domain/workspace/workspace.js';
+
+/*
+ * Repository ports. Each is an interface plus a same-named token. Conventions every adapter keeps (the
+ * contract suites in src/testing/contracts check them):
+ * - `get` returns null for an unknown id; lists return [] when nothing matches.
+ * - `add` inserts and fails with a ConflictError(code `duplicate-key`) on a duplicate unique key.
+ * - `save` updates a loaded entity if its `version` is the stored one, bumps `version`, and otherwise
+ *   throws ConcurrencyConflict (optimistic locking).
+ * - Entities returned inside a transaction are that transaction's copies; changes are visible to others
+ *   only after commit.
+ */
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export const AccountRepository = Symbol('AccountRepository');
+export interface AccountRepository {
+  get(id: string): Promise<Account | null>;
+  findByUsername(username: string): Promise<Account | null>;
+  findByEmail(email: string): Promise<Account | null>;
+  add(account: Account): Promise<void>;
+  save(account: Account): Promise<void>;
+}
+
+export interface WorkspaceFilter {
+  ownerAccountId?: string;
+  cloudAccountId?: string;
+  locked?: boolean;
+  includeDissolved?: boolean;
+}
+
+export const WorkspaceRepository = Symbol('WorkspaceRepository');
+export interface WorkspaceRepository {
+  get(id: string): Promise<Workspace | null>;
+  getMany(ids: readonly string[]): Promise<Workspace[]>;
+  /** Ordered by id; `cursor` is the last id of the previous page. */
+  list(filter: WorkspaceFilter, page: { limit: number; cursor?: string | null }): Promise<Page<Workspace>>;
+  /** Workspaces (not dissolved) whose current or scheduled method is this cloud account. */
+  listSettledBy(cloudAccountId: string): Promise<Workspace[]>;
+  /** Workspaces locked because this cloud account's subscription ended. */
+  listLockedByCloudAccount(cloudAccountId: string): Promise<Workspace[]>;
+  /** Locked, not fully locked, grace ended at or before `now`. */
+  listGraceExpired(now: Date, limit: number): Promise<Workspace[]>;
+  add(workspace: Workspace): Promise<void>;
+  save(workspace: Workspace): Promise<void>;
+}
+
+export const CloudAccountRepository = Symbol('CloudAccountRepository');
+export interface CloudAccountRepository {
+  get(id: string): Promise<CloudAccount | null>;
+  /** The registered account a marketplace message or a resolved token names (see CloudAccount.matches). */
+  findByCustomer(ref: CustomerRef): Promise<CloudAccount | null>;
+  listByOwner(ownerAccountId: string): Promise<CloudAccount[]>;
+  /**
+   * Active or unsubscribe-pending accounts with an hour to seal: `nextHourToMeter` + 1h ≤ `now`, or a final
+   * flush requested. Ordered by id after `afterId`.
+   */
+  listDueForMetering(now: Date, limit: number, afterId?: string | null): Promise<CloudAccount[]>;
+  add(cloudAccount: CloudAccount): Promise<void>;
+  save(cloudAccount: CloudAccount): Promise<void>;
+}
+
+export const RegistrationTicketRepository = Symbol('RegistrationTicketRepository');
+export interface RegistrationTicketRepository {
+  get(id: string): Promise<RegistrationTicket | null>;
+  add(ticket: RegistrationTicket): Promise<void>;
+  save(ticket: RegistrationTicket): Promise<void>;
+  /** Deletes open tickets that expired before `before`; returns how many. */
+  deleteExpired(before: Date): Promise<number>;
+}
+
+export const BindingRepository = Symbol('BindingRepository');
+export interface BindingRepository {
+  /** The binding with no end, if any (at most one per workspace). */
+  findOpen(workspaceId: string): Promise<Binding | null>;
+  /** The binding covering `hour`, if any. */
+  findCovering(workspaceId: string, hour: Date): Promise<Binding | null>;
+  listForWorkspace(workspaceId: string): Promise<Binding[]>;
+  listForCloudAccount(cloudAccountId: string): Promise<Binding[]>;
+  add(binding: Binding): Promise<void>;
+  save(binding: Binding): Promise<void>;
+}
+
+export const UsageRepository = Symbol('UsageRepository');
+export interface UsageRepository {
+  findByKeys(keys: readonly string[]): Promise<UsageRecord[]>;
+  addMany(records: readonly UsageRecord[]): Promise<void>;
+  /** Pending usage paid by `cloudAccountId` for hours up to and including `upToHour`. */
+  listPendingForPayer(cloudAccountId: string, upToHour: Date): Promise<UsageRecord[]>;
+  listForWorkspace(workspaceId: string, from: Date, to: Date): Promise<UsageRecord[]>;
+  listForMeteringRecord(meteringRecordId: string): Promise<UsageRecord[]>;
+  saveMany(records: readonly UsageRecord[]): Promise<void>;
+}
+
+export const MeteringRecordRepository = Symbol('MeteringRecordRepository');
+export interface MeteringRecordRepository {
+  get(id: string): Promise<MeteringRecord | null>;
+  getMany(ids: readonly string[]): Promise<MeteringRecord[]>;
+  find(cloudAccountId: string, dimension: string, hour: Date): Promise<MeteringRecord | null>;
+  listForCloudAccount(cloudAccountId: string, page: { limit: number; cursor?: string | null }): Promise<Page<MeteringRecord>>;
+  /** Sealed records not yet sent whose hour starts at or after `from`. */
+  listUnsentFrom(cloudAccountId: string, from: Date): Promise<MeteringRecord[]>;
+  /**
+   * Records ready to send: sealed with no pending back-off, or submitted with an expired lease (their
+   * sender died). Claimed rows are skipped by concurrent claimers (FOR UPDATE SKIP LOCKED in SQL).
+   */
+  listClaimable(now: Date, limit: number): Promise<MeteringRecord[]>;
+  addMany(records: readonly MeteringRecord[]): Promise<void>;
+  saveMany(records: readonly MeteringRecord[]): Promise<void>;
+}
+
+export const RatingStateRepository = Symbol('RatingStateRepository');
+export interface RatingStateRepository {
+  listForCloudAccount(cloudAccountId: string, workspaceIds: readonly string[]): Promise<RatingState[]>;
+  /** Inserts states with version 0, updates the others (optimistic). */
+  saveMany(states: readonly RatingState[]): Promise<void>;
+}
+
+export const MarketplaceEventRepository = Symbol('MarketplaceEventRepository');
+export interface MarketplaceEventRepository {
+  get(id: string): Promise<MarketplaceEvent | null>;
+  findByMessageId(messageId: string): Promise<MarketplaceEvent | null>;
+  listParked(partition: AwsPartition): Promise<MarketplaceEvent[]>;
+  /** Received or failed events not processed yet, oldest first. */
+  listUnprocessed(limit: number): Promise<MarketplaceEvent[]>;
+  listForCloudAccount(cloudAccountId: string): Promise<MarketplaceEvent[]>;
+  add(event: MarketplaceEvent): Promise<void>;
+  save(event: MarketplaceEvent): Promise<void>;
+}
+
+export const AuditRepository = Symbol('AuditRepository');
+export interface AuditRepository {
+  append(entries: readonly AuditEntry[]): Promise<void>;
+  /** Newest first; `cursor` is the id of the last entry of the previous page. */
+  listForAccount(accountId: string, page: { limit: number; cursor?: string | null }): Promise<Page<AuditEntry>>;
+  listForEntity(entityType: string, entityId: string): Promise<AuditEntry[]>;
+}
+
+export const OutboxRepository = Symbol('OutboxRepository');
+export interface OutboxRepository {
+  add(messages: readonly OutboxMessage[]): Promise<void>;
+  /** Pending messages due at `now`, oldest first. */
+  listDue(now: Date, limit: number): Promise<OutboxMessage[]>;
+  save(message: OutboxMessage): Promise<void>;
+}
+
+/** The repositories of one transaction. */
+export interface TransactionContext {
+  accounts: AccountRepository;
+  workspaces: WorkspaceRepository;
+  cloudAccounts: CloudAccountRepository;
+  tickets: RegistrationTicketRepository;
+  bindings: BindingRepository;
+  usage: UsageRepository;
+  metering: MeteringRecordRepository;
+  ratingStates: RatingStateRepository;
+  marketplaceEvents: MarketplaceEventRepository;
+  audit: AuditRepository;
+  outbox: OutboxRepository;
+}

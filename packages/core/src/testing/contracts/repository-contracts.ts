@@ -1,0 +1,379 @@
+import type { TransactionContext } from '../../ports/repositories.js';
+import type { UnitOfWork } from '../../ports/unit-of-work.js';
+import { mother } from '../mothers.js';
+
+/*
+ * The contract every persistence adapter keeps, written once and run against the in-memory adapter here
+ * and against SQLite and PostgreSQL by packages/persistence. The test functions are passed in, so the core
+ * does not depend on a test framework.
+ */
+
+// biome-ignore lint/suspicious/noExplicitAny: the harness is whatever test framework the caller uses
+type Expect = (value: unknown) => any;
+export interface ContractHarness {
+  describe: (name: string, fn: () => void) => void;
+  it: (name: string, fn: () => Promise<void>) => void;
+  expect: Expect;
+  beforeEach: (fn: () => Promise<void> | void) => void;
+}
+
+/** A fresh, empty database per test. */
+export type UnitOfWorkFactory = () => Promise<UnitOfWork>;
+
+const H = 3_600_000;
+const T0 = new Date('2026-11-02T10:00:00Z');
+const at = (hours: number) => new Date(T0.getTime() + hours * H);
+
+export function defineRepositoryContracts(h: ContractHarness, factory: UnitOfWorkFactory): void {
+  const { describe, it, expect, beforeEach } = h;
+  let uow: UnitOfWork;
+  const tx = <T>(work: (t: TransactionContext) => Promise<T>) => uow.transaction(work);
+  beforeEach(async () => {
+    uow = await factory();
+  });
+
+  const seedAccount = async () => {
+    const a = mother.account();
+    await tx((t) => t.accounts.add(a));
+    return a;
+  };
+
+  describe('UnitOfWork', () => {
+    it('commits everything written in a transaction together', async () => {
+      const a = mother.account();
+      const w = mother.workspace({ ownerAccountId: a.id });
+      await tx(async (t) => {
+        await t.accounts.add(a);
+        await t.workspaces.add(w);
+      });
+      expect(await tx((t) => t.workspaces.get(w.id))).toMatchObject({ id: w.id, name: w.name });
+    });
+
+    it('rolls back every write when the work throws', async () => {
+      const a = mother.account();
+      await expect(
+        tx(async (t) => {
+          await t.accounts.add(a);
+          await t.workspaces.add(mother.workspace({ ownerAccountId: a.id }));
+          throw new Error('boom');
+        }),
+      ).rejects.toThrow('boom');
+      expect(await tx((t) => t.accounts.get(a.id))).toBeNull();
+    });
+
+    it('returns entities with their behaviour and exact field values', async () => {
+      const a = await seedAccount();
+      const w = mother.workspace({ ownerAccountId: a.id, lockReason: 'arrears', lockedAt: at(1), lockGraceEndsAt: at(2) });
+      await tx((t) => t.workspaces.add(w));
+      const got = await tx((t) => t.workspaces.get(w.id));
+      expect(got?.isLocked).toBe(true);
+      expect(got?.lockedAt?.toISOString()).toBe(at(1).toISOString());
+      expect(got?.fullyLockedAt).toBeNull();
+      expect(got?.method).toEqual({ kind: 'billing-center' });
+    });
+
+    it('rejects a stale update with a concurrent-update conflict (optimistic locking)', async () => {
+      const a = await seedAccount();
+      const first = await tx((t) => t.accounts.get(a.id));
+      const second = await tx((t) => t.accounts.get(a.id));
+      if (!first || !second) throw new Error('missing');
+      first.company = 'First Ltd';
+      await tx((t) => t.accounts.save(first));
+      second.company = 'Second Ltd';
+      await expect(tx((t) => t.accounts.save(second))).rejects.toMatchObject({ code: 'concurrent-update' });
+      expect((await tx((t) => t.accounts.get(a.id)))?.company).toBe('First Ltd');
+    });
+
+    it('bumps the version on save so the saved entity can be saved again', async () => {
+      const a = await seedAccount();
+      await tx(async (t) => {
+        const x = await t.accounts.get(a.id);
+        if (!x) throw new Error('missing');
+        x.company = 'One';
+        await t.accounts.save(x);
+        x.company = 'Two';
+        await t.accounts.save(x);
+      });
+      const got = await tx((t) => t.accounts.get(a.id));
+      expect(got?.company).toBe('Two');
+      expect(got?.version).toBe(a.version + 2);
+    });
+  });
+
+  describe('AccountRepository', () => {
+    it('finds by username and email, case-insensitively', async () => {
+      const a = await seedAccount();
+      expect((await tx((t) => t.accounts.findByUsername(a.username.toUpperCase())))?.id).toBe(a.id);
+      expect((await tx((t) => t.accounts.findByEmail(a.email.toUpperCase())))?.id).toBe(a.id);
+      expect(await tx((t) => t.accounts.findByUsername('nobody'))).toBeNull();
+      expect(await tx((t) => t.accounts.get('unknown'))).toBeNull();
+    });
+
+    it('refuses a second account with the same username', async () => {
+      const a = await seedAccount();
+      const b = mother.account({ username: a.username });
+      await expect(tx((t) => t.accounts.add(b))).rejects.toMatchObject({ code: 'duplicate-key' });
+    });
+  });
+
+  describe('WorkspaceRepository', () => {
+    it('lists by owner with filters and cursor pagination in id order', async () => {
+      const a = await seedAccount();
+      const b = await seedAccount();
+      const mine = [0, 1, 2, 3, 4].map(() => mother.workspace({ ownerAccountId: a.id }));
+      mine[4]!.dissolvedAt = at(1);
+      mine[3]!.lockReason = 'arrears';
+      mine[3]!.lockedAt = at(1);
+      mine[3]!.lockGraceEndsAt = at(2);
+      await tx(async (t) => {
+        for (const w of [...mine, mother.workspace({ ownerAccountId: b.id })]) await t.workspaces.add(w);
+      });
+      const p1 = await tx((t) => t.workspaces.list({ ownerAccountId: a.id }, { limit: 2 }));
+      expect(p1.items.map((w) => w.id)).toEqual([mine[0]!.id, mine[1]!.id]);
+      const p2 = await tx((t) => t.workspaces.list({ ownerAccountId: a.id }, { limit: 2, cursor: p1.nextCursor }));
+      expect(p2.items.map((w) => w.id)).toEqual([mine[2]!.id, mine[3]!.id]);
+      expect(p2.nextCursor).toBeNull();
+      const locked = await tx((t) => t.workspaces.list({ ownerAccountId: a.id, locked: true }, { limit: 10 }));
+      expect(locked.items.map((w) => w.id)).toEqual([mine[3]!.id]);
+      const all = await tx((t) => t.workspaces.list({ ownerAccountId: a.id, includeDissolved: true }, { limit: 10 }));
+      expect(all.items).toHaveLength(5);
+    });
+
+    it('lists the workspaces a cloud account settles, and those its ending locked', async () => {
+      const a = await seedAccount();
+      const ca = mother.cloudAccount({ ownerAccountId: a.id });
+      const settled = mother.workspace({ ownerAccountId: a.id, billingMethod: 'cloud-account', cloudAccountId: ca.id });
+      const lockedBy = mother.workspace({
+        ownerAccountId: a.id,
+        billingMethod: null,
+        lockReason: 'cloud-subscription-cancelled',
+        lockedAt: at(0),
+        lockGraceEndsAt: at(24),
+        lockCloudAccountId: ca.id,
+      });
+      const dissolved = mother.workspace({ ownerAccountId: a.id, billingMethod: 'cloud-account', cloudAccountId: ca.id, dissolvedAt: at(0) });
+      await tx(async (t) => {
+        await t.cloudAccounts.add(ca);
+        for (const w of [settled, lockedBy, dissolved]) await t.workspaces.add(w);
+      });
+      expect((await tx((t) => t.workspaces.listSettledBy(ca.id))).map((w) => w.id)).toEqual([settled.id]);
+      expect((await tx((t) => t.workspaces.listLockedByCloudAccount(ca.id))).map((w) => w.id)).toEqual([lockedBy.id]);
+      expect((await tx((t) => t.workspaces.listGraceExpired(at(23), 10))).map((w) => w.id)).toEqual([]);
+      expect((await tx((t) => t.workspaces.listGraceExpired(at(24), 10))).map((w) => w.id)).toEqual([lockedBy.id]);
+      expect(await tx((t) => t.workspaces.getMany([settled.id, 'unknown']))).toHaveLength(1);
+    });
+  });
+
+  describe('CloudAccountRepository', () => {
+    it('finds a buyer by license, by legacy customer identifier, by agreement and by AWS account + product', async () => {
+      const a = await seedAccount();
+      const modern = mother.cloudAccount({ ownerAccountId: a.id });
+      const legacy = mother.cloudAccount({
+        ownerAccountId: a.id,
+        licenseArn: null,
+        licenseId: null,
+        customerAwsAccountId: null,
+        customerIdentifier: 'X01EXAMPLEX',
+        productCode: 'prodlegacy',
+      });
+      const china = mother.cloudAccount({ ownerAccountId: a.id, partition: 'aws-cn', agreementId: 'agmt-1', customerAwsAccountId: '210987654321' });
+      await tx(async (t) => {
+        for (const c of [modern, legacy, china]) await t.cloudAccounts.add(c);
+      });
+      const find = (ref: Parameters<TransactionContext['cloudAccounts']['findByCustomer']>[0]) => tx((t) => t.cloudAccounts.findByCustomer(ref));
+      expect((await find({ partition: 'aws', licenseArn: `aws:license-manager:us-east-1:1:${modern.licenseId}` }))?.id).toBe(modern.id);
+      expect((await find({ partition: 'aws', customerIdentifier: 'X01EXAMPLEX', productCode: 'prodlegacy' }))?.id).toBe(legacy.id);
+      expect(await find({ partition: 'aws', customerIdentifier: 'X01EXAMPLEX', productCode: 'other' })).toBeNull();
+      expect((await find({ partition: 'aws-cn', agreementId: 'agmt-1' }))?.id).toBe(china.id);
+      expect(await find({ partition: 'aws', agreementId: 'agmt-1' })).toBeNull();
+      expect((await find({ partition: 'aws', customerAwsAccountId: '123456789012', productCode: 'prodglobal0001' }))?.id).toBe(modern.id);
+      expect((await tx((t) => t.cloudAccounts.listByOwner(a.id))).map((c) => c.id).sort()).toEqual([modern.id, legacy.id, china.id].sort());
+    });
+
+    it('lists accounts due for metering in id order after a cursor', async () => {
+      const a = await seedAccount();
+      const due1 = mother.cloudAccount({ ownerAccountId: a.id, state: 'active', meteringFrom: at(0) });
+      const due2 = mother.cloudAccount({ ownerAccountId: a.id, state: 'unsubscribe-pending', meteringFrom: at(-2), meteredThrough: at(-1) });
+      const notYet = mother.cloudAccount({ ownerAccountId: a.id, state: 'active', meteringFrom: at(1) });
+      const flush = mother.cloudAccount({ ownerAccountId: a.id, state: 'unsubscribe-pending', meteringFrom: at(1), finalFlushRequestedAt: at(1.5) });
+      const pending = mother.cloudAccount({ ownerAccountId: a.id, state: 'pending', meteringFrom: at(0) });
+      await tx(async (t) => {
+        for (const c of [due1, due2, notYet, flush, pending]) await t.cloudAccounts.add(c);
+      });
+      const now = at(1.6);
+      const all = await tx((t) => t.cloudAccounts.listDueForMetering(now, 10));
+      expect(all.map((c) => c.id)).toEqual([due1.id, due2.id, flush.id]);
+      const after = await tx((t) => t.cloudAccounts.listDueForMetering(now, 1, due1.id));
+      expect(after.map((c) => c.id)).toEqual([due2.id]);
+    });
+  });
+
+  describe('RegistrationTicketRepository', () => {
+    it('stores tickets and deletes open expired ones', async () => {
+      const open = mother.ticket({ expiresAt: at(1) });
+      const used = mother.ticket({ expiresAt: at(1), status: 'completed' });
+      await tx(async (t) => {
+        await t.tickets.add(open);
+        await t.tickets.add(used);
+      });
+      expect((await tx((t) => t.tickets.get(open.id)))?.isExpired(at(1))).toBe(true);
+      expect(await tx((t) => t.tickets.deleteExpired(at(2)))).toBe(1);
+      expect(await tx((t) => t.tickets.get(open.id))).toBeNull();
+      expect(await tx((t) => t.tickets.get(used.id))).not.toBeNull();
+    });
+  });
+
+  describe('BindingRepository', () => {
+    it('finds the open binding and the one covering an hour', async () => {
+      const closed = mother.binding({ workspaceId: 'ws-a', cloudAccountId: 'ca-1', from: at(0), to: at(2), endReason: 'billing-method-changed' });
+      const open = mother.binding({ workspaceId: 'ws-a', cloudAccountId: 'ca-2', from: at(2) });
+      await tx(async (t) => {
+        await t.bindings.add(closed);
+        await t.bindings.add(open);
+      });
+      expect((await tx((t) => t.bindings.findOpen('ws-a')))?.id).toBe(open.id);
+      expect((await tx((t) => t.bindings.findCovering('ws-a', at(1))))?.id).toBe(closed.id);
+      expect((await tx((t) => t.bindings.findCovering('ws-a', at(2))))?.id).toBe(open.id);
+      expect(await tx((t) => t.bindings.findCovering('ws-a', at(-1)))).toBeNull();
+      expect((await tx((t) => t.bindings.listForWorkspace('ws-a'))).map((b) => b.id)).toEqual([closed.id, open.id]);
+      expect((await tx((t) => t.bindings.listForCloudAccount('ca-1'))).map((b) => b.id)).toEqual([closed.id]);
+    });
+  });
+
+  describe('UsageRepository', () => {
+    it('is idempotent on the key and lists pending usage of a payer up to an hour', async () => {
+      const u1 = mother.usage({ workspaceId: 'ws-a', payerCloudAccountId: 'ca-1', status: 'pending', hour: at(0) });
+      const u2 = mother.usage({ workspaceId: 'ws-a', payerCloudAccountId: 'ca-1', status: 'pending', hour: at(1) });
+      const u3 = mother.usage({ workspaceId: 'ws-b', payerCloudAccountId: 'ca-2', status: 'pending', hour: at(0) });
+      await tx((t) => t.usage.addMany([u1, u2, u3]));
+      await expect(tx((t) => t.usage.addMany([mother.usage({ workspaceId: 'ws-a', idempotencyKey: u1.idempotencyKey })]))).rejects.toMatchObject({
+        code: 'duplicate-key',
+      });
+      expect((await tx((t) => t.usage.findByKeys([u1.idempotencyKey, 'nope']))).map((u) => u.id)).toEqual([u1.id]);
+      expect((await tx((t) => t.usage.listPendingForPayer('ca-1', at(0)))).map((u) => u.id)).toEqual([u1.id]);
+      await tx(async (t) => {
+        const [x] = await t.usage.listPendingForPayer('ca-1', at(0));
+        x?.markMetered('mr-1', at(0));
+        await t.usage.saveMany(x ? [x] : []);
+      });
+      expect((await tx((t) => t.usage.listPendingForPayer('ca-1', at(5)))).map((u) => u.id)).toEqual([u2.id]);
+      expect((await tx((t) => t.usage.listForMeteringRecord('mr-1'))).map((u) => u.id)).toEqual([u1.id]);
+      expect((await tx((t) => t.usage.listForWorkspace('ws-a', at(0), at(2)))).map((u) => u.id)).toEqual([u1.id, u2.id]);
+    });
+  });
+
+  describe('MeteringRecordRepository', () => {
+    it('keeps one record per (account, dimension, hour) and preserves allocations', async () => {
+      const r = mother.meteringRecord({ cloudAccountId: 'ca-1' });
+      await tx((t) => t.metering.addMany([r]));
+      await expect(tx((t) => t.metering.addMany([mother.meteringRecord({ cloudAccountId: 'ca-1' })]))).rejects.toMatchObject({ code: 'duplicate-key' });
+      const got = await tx((t) => t.metering.find('ca-1', 'usage_cost', T0));
+      expect(got?.allocations).toEqual(r.allocations);
+      expect(got?.quantity).toBe(42);
+      expect(await tx((t) => t.metering.find('ca-1', 'usage_cost', at(1)))).toBeNull();
+    });
+
+    it('offers for claiming only sealed records due now and leases that ran out', async () => {
+      const now = at(3);
+      const sealed = mother.meteringRecord({ cloudAccountId: 'ca-1', hour: at(0) });
+      const backingOff = mother.meteringRecord({ cloudAccountId: 'ca-1', hour: at(1), nextAttemptAt: at(4) });
+      const leasedLive = mother.meteringRecord({ cloudAccountId: 'ca-1', hour: at(2), status: 'submitted', leaseOwner: 'w1', leaseUntil: at(4) });
+      const leasedDead = mother.meteringRecord({ cloudAccountId: 'ca-2', hour: at(2), status: 'submitted', leaseOwner: 'w1', leaseUntil: at(2.5) });
+      const done = mother.meteringRecord({ cloudAccountId: 'ca-2', hour: at(0), status: 'accepted' });
+      await tx((t) => t.metering.addMany([sealed, backingOff, leasedLive, leasedDead, done]));
+      const claimable = await tx((t) => t.metering.listClaimable(now, 10));
+      expect(claimable.map((r) => r.id)).toEqual([sealed.id, leasedDead.id]);
+      expect((await tx((t) => t.metering.listClaimable(now, 1))).map((r) => r.id)).toEqual([sealed.id]);
+      expect((await tx((t) => t.metering.listUnsentFrom('ca-1', at(1)))).map((r) => r.id)).toEqual([backingOff.id]);
+      const page = await tx((t) => t.metering.listForCloudAccount('ca-1', { limit: 2 }));
+      expect(page.items).toHaveLength(2);
+      expect(page.nextCursor).not.toBeNull();
+    });
+  });
+
+  describe('RatingStateRepository', () => {
+    it('inserts new states and updates stored ones', async () => {
+      const s = mother.ratingState({ cloudAccountId: 'ca-1', workspaceId: 'ws-a', itemCode: 'log-events' });
+      s.carry = '123456789012345678901234567890';
+      s.denominator = '1000000000000';
+      await tx((t) => t.ratingStates.saveMany([s]));
+      const [got] = await tx((t) => t.ratingStates.listForCloudAccount('ca-1', ['ws-a', 'ws-b']));
+      expect(got?.carry).toBe('123456789012345678901234567890');
+      if (!got) throw new Error('missing');
+      got.peak = 7;
+      got.peakDay = '2026-11-02';
+      await tx((t) => t.ratingStates.saveMany([got]));
+      const [again] = await tx((t) => t.ratingStates.listForCloudAccount('ca-1', ['ws-a']));
+      expect(again).toMatchObject({ peak: 7, peakDay: '2026-11-02' });
+    });
+  });
+
+  describe('MarketplaceEventRepository', () => {
+    it('deduplicates by message id and lists parked and unprocessed events', async () => {
+      const e1 = mother.marketplaceEvent({ status: 'parked', occurredAt: at(1) });
+      const e2 = mother.marketplaceEvent({ status: 'received', receivedAt: at(2) });
+      const e3 = mother.marketplaceEvent({ status: 'failed', receivedAt: at(1) });
+      const e4 = mother.marketplaceEvent({ status: 'processed', cloudAccountId: 'ca-1' });
+      await tx(async (t) => {
+        for (const e of [e1, e2, e3, e4]) await t.marketplaceEvents.add(e);
+      });
+      await expect(tx((t) => t.marketplaceEvents.add(mother.marketplaceEvent({ messageId: e1.messageId })))).rejects.toMatchObject({
+        code: 'duplicate-key',
+      });
+      expect((await tx((t) => t.marketplaceEvents.findByMessageId(e2.messageId)))?.id).toBe(e2.id);
+      expect((await tx((t) => t.marketplaceEvents.listParked('aws'))).map((e) => e.id)).toEqual([e1.id]);
+      expect(await tx((t) => t.marketplaceEvents.listParked('aws-cn'))).toEqual([]);
+      expect((await tx((t) => t.marketplaceEvents.listUnprocessed(10))).map((e) => e.id)).toEqual([e3.id, e2.id]);
+      expect((await tx((t) => t.marketplaceEvents.listForCloudAccount('ca-1'))).map((e) => e.id)).toEqual([e4.id]);
+    });
+  });
+
+  describe('AuditRepository', () => {
+    it('appends entries and lists an account’s newest first with paging', async () => {
+      const entries = [1, 2, 3].map((i) => ({
+        id: `audit-${i}`,
+        at: at(i),
+        actorType: 'customer' as const,
+        actorId: 'acc-1',
+        action: 'workspace.created',
+        entityType: 'workspace',
+        entityId: `ws-${i}`,
+        accountId: 'acc-1',
+        requestId: `req-${i}`,
+        details: { n: i, nested: { ok: true } },
+      }));
+      await tx((t) => t.audit.append(entries));
+      const p1 = await tx((t) => t.audit.listForAccount('acc-1', { limit: 2 }));
+      expect(p1.items.map((e) => e.id)).toEqual(['audit-3', 'audit-2']);
+      const p2 = await tx((t) => t.audit.listForAccount('acc-1', { limit: 2, cursor: p1.nextCursor }));
+      expect(p2.items.map((e) => e.id)).toEqual(['audit-1']);
+      expect((await tx((t) => t.audit.listForEntity('workspace', 'ws-2')))[0]?.details).toEqual({ n: 2, nested: { ok: true } });
+    });
+  });
+
+  describe('OutboxRepository', () => {
+    it('lists due pending messages oldest first and stores delivery state', async () => {
+      const msg = (id: string, createdAt: Date, nextAttemptAt: Date) => ({
+        id,
+        kind: 'domain-event' as const,
+        type: 'workspace.locked',
+        payload: { workspaceId: 'ws-1' },
+        createdAt,
+        status: 'pending' as const,
+        attempts: 0,
+        lastError: null,
+        nextAttemptAt,
+        sentAt: null,
+      });
+      await tx((t) => t.outbox.add([msg('o-2', at(1), at(1)), msg('o-1', at(0), at(0)), msg('o-3', at(0), at(5))]));
+      const due = await tx((t) => t.outbox.listDue(at(2), 10));
+      expect(due.map((m) => m.id)).toEqual(['o-1', 'o-2']);
+      const first = due[0];
+      if (!first) throw new Error('missing');
+      first.status = 'sent';
+      first.sentAt = at(2);
+      await tx((t) => t.outbox.save(first));
+      expect((await tx((t) => t.outbox.listDue(at(2), 10))).map((m) => m.id)).toEqual(['o-2']);
+    });
+  });
+}

@@ -1,0 +1,150 @@
+import type { CloudAccount, LifecycleAction } from '../../domain/cloud-account/cloud-account.js';
+import type { MarketplaceEvent } from '../../domain/marketplace-event/marketplace-event.js';
+import type { LockReason } from '../../domain/workspace/workspace.js';
+import type { TransactionContext } from '../../ports/repositories.js';
+import { DAY_MS, HOUR_MS, hourStart } from '../../shared/time.js';
+import type { CoreContext } from '../core-context.js';
+import type { Journal } from '../support/journal.js';
+import { switchPayer } from '../support/payer.js';
+
+const FAR_FUTURE = new Date(8_640_000_000_000_000);
+
+/** First hour that starts at or after `t`. */
+const ceilHour = (t: Date): Date => (t.getTime() % HOUR_MS === 0 ? t : new Date(hourStart(t).getTime() + HOUR_MS));
+
+/**
+ * Apply one lifecycle message to its cloud account inside an open transaction, with every consequence:
+ * cancellation or failure unlinks and locks every workspace the account settles (and stops billing it);
+ * a later subscribe-success re-binds and unlocks exactly the workspaces that the ending locked.
+ */
+export async function applyLifecycleEvent(
+  ctx: CoreContext,
+  tx: TransactionContext,
+  journal: Journal,
+  ca: CloudAccount,
+  event: MarketplaceEvent,
+  action: LifecycleAction,
+  now: Date,
+): Promise<string> {
+  ca.learnIdentity(event.customerRef);
+  if (event.offerId && !ca.offerId) ca.offerId = event.offerId;
+  if (action === 'subscribe-success' && event.freeTrial !== null) ca.freeTrial = event.freeTrial;
+  const outcome = ca.applyLifecycle(action, event.occurredAt, now);
+  await tx.cloudAccounts.save(ca);
+  if (!outcome.applied) return outcome.reason;
+  const { from, to } = outcome;
+  journal.audit('cloud-account.subscription-changed', { type: 'cloud-account', id: ca.id }, ca.ownerAccountId, {
+    from,
+    to,
+    action,
+    messageId: event.messageId,
+    occurredAt: event.occurredAt.toISOString(),
+  });
+  journal.event('cloud-account.subscription-changed', { cloudAccountId: ca.id, accountId: ca.ownerAccountId, from, to });
+  if (to === 'cancelled' || to === 'failed') {
+    await endSubscription(ctx, tx, journal, ca, to === 'cancelled' ? 'cloud-subscription-cancelled' : 'cloud-subscription-failed', event.occurredAt, now);
+  } else if (to === 'active' && (from === 'cancelled' || from === 'failed')) {
+    await restoreWorkspaces(ctx, tx, journal, ca, now);
+  }
+  return `${from}->${to}`;
+}
+
+async function endSubscription(
+  ctx: CoreContext,
+  tx: TransactionContext,
+  journal: Journal,
+  ca: CloudAccount,
+  reason: Extract<LockReason, 'cloud-subscription-cancelled' | 'cloud-subscription-failed'>,
+  endedAt: Date,
+  now: Date,
+): Promise<void> {
+  const cancelled = reason === 'cloud-subscription-cancelled';
+  const locked: Array<{ id: string; name: string }> = [];
+  for (const ws of await tx.workspaces.listSettledBy(ca.id)) {
+    const newlyLocked = ws.applyLock(reason, now, ctx.config.lockGraceDays * DAY_MS, ca.id);
+    await switchPayer(tx, ctx.ids, ws, null, now, cancelled ? 'subscription-cancelled' : 'subscription-failed', false);
+    await tx.workspaces.save(ws);
+    locked.push({ id: ws.id, name: ws.name });
+    journal.audit('workspace.unlinked', { type: 'workspace', id: ws.id }, ws.ownerAccountId, { cloudAccountId: ca.id, reason });
+    if (newlyLocked) {
+      journal.audit('workspace.locked', { type: 'workspace', id: ws.id }, ws.ownerAccountId, { reason, cloudAccountId: ca.id });
+      journal.event('workspace.locked', {
+        workspaceId: ws.id,
+        accountId: ws.ownerAccountId,
+        reason,
+        cloudAccountId: ca.id,
+        graceEndsAt: ws.lockGraceEndsAt?.toISOString(),
+      });
+    }
+  }
+  // Nothing is billed for hours after the end: unsent records for them are withdrawn, and usage still
+  // waiting for this account is reported as not billable.
+  for (const r of await tx.metering.listUnsentFrom(ca.id, ceilHour(endedAt))) {
+    r.withdraw(cancelled ? 'subscription-cancelled' : 'subscription-failed', now);
+    await tx.metering.saveMany([r]);
+  }
+  const waiting = await tx.usage.listPendingForPayer(ca.id, FAR_FUTURE);
+  for (const u of waiting) u.markNotBillable(cancelled ? 'subscription-cancelled' : 'subscription-failed');
+  if (waiting.length) await tx.usage.saveMany(waiting);
+  const owner = await tx.accounts.get(ca.ownerAccountId);
+  if (owner) {
+    journal.notifyOwner(owner, cancelled ? 'cloud-subscription-cancelled' : 'cloud-subscription-failed', {
+      cloudAccountId: ca.id,
+      customerAwsAccountId: ca.customerAwsAccountId,
+      workspaces: locked,
+      graceDays: ctx.config.lockGraceDays,
+    });
+  }
+  if (waiting.length) {
+    journal.alert('usage-not-billable', 'warning', `${waiting.length} usage records of cloud account ${ca.id} were never metered before its subscription ended.`, {
+      cloudAccountId: ca.id,
+      count: waiting.length,
+    });
+  }
+}
+
+async function restoreWorkspaces(ctx: CoreContext, tx: TransactionContext, journal: Journal, ca: CloudAccount, now: Date): Promise<void> {
+  const restored: Array<{ id: string; name: string }> = [];
+  for (const ws of await tx.workspaces.listLockedByCloudAccount(ca.id)) {
+    if (ws.isDissolved || (ws.lockReason !== 'cloud-subscription-cancelled' && ws.lockReason !== 'cloud-subscription-failed')) continue;
+    const reason = ws.lockReason;
+    ws.clearLock();
+    await switchPayer(tx, ctx.ids, ws, { kind: 'cloud-account', cloudAccountId: ca.id }, now, 'billing-method-changed', false);
+    await tx.workspaces.save(ws);
+    restored.push({ id: ws.id, name: ws.name });
+    journal.audit('workspace.unlocked', { type: 'workspace', id: ws.id }, ws.ownerAccountId, {
+      lockReason: reason,
+      cloudAccountId: ca.id,
+      effectiveFrom: ws.billingMethodEffectiveFrom.toISOString(),
+      via: 'resubscription',
+    });
+    journal.event('workspace.unlocked', { workspaceId: ws.id, accountId: ws.ownerAccountId, lockReason: reason, cloudAccountId: ca.id });
+  }
+  const owner = restored.length ? await tx.accounts.get(ca.ownerAccountId) : null;
+  if (owner) journal.notifyOwner(owner, 'workspace-unlocked', { cloudAccountId: ca.id, workspaces: restored });
+}
+
+/** Events that arrived before their registration completed are applied once the cloud account exists. */
+export async function applyParkedEvents(
+  ctx: CoreContext,
+  tx: TransactionContext,
+  journal: Journal,
+  ca: CloudAccount,
+  now: Date,
+): Promise<number> {
+  const parked = (await tx.marketplaceEvents.listParked(ca.partition)).filter((e) => ca.matches(e.customerRef));
+  parked.sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime());
+  for (const e of parked) {
+    e.cloudAccountId = ca.id;
+    if (e.action === 'entitlement-updated' || e.action === null) {
+      // Needs a call to AWS: hand it back to the event processor, which runs outside this transaction.
+      e.status = 'received';
+    } else {
+      e.outcome = await applyLifecycleEvent(ctx, tx, journal, ca, e, e.action, now);
+      e.status = 'processed';
+      e.processedAt = now;
+    }
+    await tx.marketplaceEvents.save(e);
+  }
+  return parked.length;
+}

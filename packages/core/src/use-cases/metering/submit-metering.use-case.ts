@@ -1,0 +1,128 @@
+import type { MeteringRecord, MeteringResult } from '../../domain/metering/metering-record.js';
+import { HOUR_MS } from '../../shared/time.js';
+import type { CoreContext } from '../core-context.js';
+import { Journal } from '../support/journal.js';
+
+export interface SubmitSummary {
+  claimed: number;
+  expired: number;
+  accepted: number;
+  duplicate: number;
+  customerNotSubscribed: number;
+  rejected: number;
+  retry: number;
+  /** records whose outcome is unknown (the gateway threw): they stay leased and are re-sent identically */
+  unknown: number;
+}
+
+const BACKOFF_BASE_MS = 1_000;
+const BACKOFF_CAP_MS = 5 * 60_000;
+
+/**
+ * Send sealed records to AWS: claim (lease) a batch, let the gateway submit it, record each result.
+ * Records past their deadline are expired with an alert, never silently dropped; records close to it raise
+ * one warning. A lost response leaves the records leased; after the lease they are sent again, identical,
+ * and AWS answers Success or DuplicateRecord — both mean billed.
+ */
+export class SubmitMetering {
+  constructor(private readonly ctx: CoreContext) {}
+
+  async execute(input: { workerId: string; limit?: number }): Promise<SubmitSummary> {
+    const summary: SubmitSummary = { claimed: 0, expired: 0, accepted: 0, duplicate: 0, customerNotSubscribed: 0, rejected: 0, retry: 0, unknown: 0 };
+    const claimed = await this.claim(input.workerId, input.limit ?? 250, summary);
+    if (claimed.length === 0) return summary;
+    let results: MeteringResult[];
+    try {
+      results = await this.ctx.meteringGateway.submit(claimed);
+    } catch {
+      summary.unknown = claimed.length;
+      return summary;
+    }
+    await this.apply(input.workerId, results, summary);
+    return summary;
+  }
+
+  /** Lease up to `limit` claimable records to `workerId`; expire and warn on the way. */
+  async claim(workerId: string, limit: number, summary?: SubmitSummary): Promise<MeteringRecord[]> {
+    const { ctx } = this;
+    const now = ctx.clock.now();
+    return ctx.uow.transaction(async (tx) => {
+      const journal = new Journal(ctx.ids, now, { type: 'system', process: `metering:${workerId}` });
+      const leased: MeteringRecord[] = [];
+      const changed: MeteringRecord[] = [];
+      for (const r of await tx.metering.listClaimable(now, limit)) {
+        if (now.getTime() >= r.deadline.getTime()) {
+          r.expire(now);
+          changed.push(r);
+          if (summary) summary.expired += 1;
+          journal.audit('metering-record.expired', { type: 'metering-record', id: r.id }, null, recordDetails(r));
+          journal.alert('metering-record-expired', 'critical', `Metering record ${r.dimension} ${r.hour.toISOString()} of cloud account ${r.cloudAccountId} was not accepted by AWS before its deadline; ${r.quantity} units were not billed.`, recordDetails(r));
+          continue;
+        }
+        if (!r.windowAlertedAt && r.deadline.getTime() - now.getTime() <= ctx.config.meteringDeadlineWarningHours * HOUR_MS) {
+          r.windowAlertedAt = now;
+          journal.alert('metering-record-near-deadline', 'warning', `Metering record ${r.dimension} ${r.hour.toISOString()} of cloud account ${r.cloudAccountId} is still not accepted; AWS stops accepting it at ${r.deadline.toISOString()}.`, recordDetails(r));
+        }
+        r.lease(workerId, new Date(now.getTime() + ctx.config.meteringLeaseSeconds * 1000));
+        leased.push(r);
+        changed.push(r);
+      }
+      if (changed.length) await tx.metering.saveMany(changed);
+      await journal.flush(tx);
+      if (summary) summary.claimed = leased.length;
+      return leased;
+    });
+  }
+
+  /** Record the gateway's results for records this worker still holds. */
+  async apply(workerId: string, results: readonly MeteringResult[], summary?: SubmitSummary): Promise<void> {
+    const { ctx } = this;
+    const now = ctx.clock.now();
+    await ctx.uow.transaction(async (tx) => {
+      const journal = new Journal(ctx.ids, now, { type: 'aws' });
+      const byId = new Map((await tx.metering.getMany(results.map((r) => r.recordId))).map((r) => [r.id, r]));
+      const changed: MeteringRecord[] = [];
+      for (const result of results) {
+        const r = byId.get(result.recordId);
+        // Another worker took the record over after our lease ran out and already settled it.
+        if (!r || r.status !== 'submitted' || r.leaseOwner !== workerId) continue;
+        const withBackoff: MeteringResult =
+          result.outcome === 'retry' && result.retryAfterMs === undefined ? { ...result, retryAfterMs: backoff(r.attempts) } : result;
+        r.apply(withBackoff, now);
+        changed.push(r);
+        if (summary) {
+          const k = result.outcome === 'customer-not-subscribed' ? 'customerNotSubscribed' : result.outcome;
+          summary[k] += 1;
+        }
+        if (result.outcome === 'customer-not-subscribed' || result.outcome === 'rejected') {
+          journal.audit(`metering-record.${result.outcome}`, { type: 'metering-record', id: r.id }, null, { ...recordDetails(r), error: r.lastError });
+          journal.alert(
+            result.outcome === 'rejected' ? 'metering-record-rejected' : 'metering-customer-not-subscribed',
+            'critical',
+            `AWS ${result.outcome === 'rejected' ? `rejected metering record (${r.lastError})` : 'says the customer is not subscribed'} for ${r.dimension} ${r.hour.toISOString()} of cloud account ${r.cloudAccountId}; ${r.quantity} units were not billed.`,
+            { ...recordDetails(r), error: r.lastError },
+          );
+        }
+      }
+      if (changed.length) await tx.metering.saveMany(changed);
+      await journal.flush(tx);
+    });
+  }
+}
+
+/** Exponential back-off with full jitter. */
+function backoff(attempts: number): number {
+  const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.max(0, attempts - 1));
+  return Math.floor(ceiling / 2 + (Math.random() * ceiling) / 2);
+}
+
+function recordDetails(r: MeteringRecord): Record<string, unknown> {
+  return {
+    recordId: r.id,
+    cloudAccountId: r.cloudAccountId,
+    dimension: r.dimension,
+    hour: r.hour.toISOString(),
+    quantity: r.quantity,
+    deadline: r.deadline.toISOString(),
+  };
+}
