@@ -26,15 +26,15 @@ describe('billing-method rules', () => {
   });
 
   it('counts months in the configured billing time zone', async () => {
-    const core = createTestCore({ config: { billingTimeZone: 'Asia/Shanghai' }, now: '2026-11-30T15:30:00Z' });
+    const core = createTestCore({ config: { billingTimeZone: 'Asia/Shanghai' }, now: '2026-11-30T16:10:00Z' });
     const owner = await core.useCases.registerAccount.execute({ username: 'tzuser', email: 'tz@example.com', password: 'correct horse battery', company: 'T' });
     const by = customer(owner.id);
     const ws = await core.useCases.createWorkspace.execute({ ownerAccountId: owner.id, name: 'W', language: 'en', siteId: 'us1', by });
     const t = await core.useCases.openRegistrationTicket.execute({ partition: 'aws', token: core.marketplace.issueToken(buyer()) });
     const { cloudAccount } = await core.useCases.completeRegistrationForAccount.execute({ ticketId: t.id, by });
-    // 15:30 UTC on Nov 30 is already December 1 in Shanghai, like 16:30 UTC.
+    // 16:10 UTC on Nov 30 is already December 1 in Shanghai: in UTC the next change would be allowed.
     await core.useCases.changeBillingMethod.execute({ workspaceId: ws.id, method: { kind: 'cloud-account', cloudAccountId: cloudAccount.id }, by });
-    core.clock.set('2026-11-30T16:30:00Z');
+    core.clock.set('2026-12-01T10:00:00Z');
     await expect(
       core.useCases.changeBillingMethod.execute({ workspaceId: ws.id, method: { kind: 'billing-center' }, by }),
     ).rejects.toMatchObject({ code: 'billing-method-change-limit' });
