@@ -182,7 +182,7 @@ export class FakeMarketplace implements MarketplaceCustomerResolver, MeteringGat
   private meterOne(r: MeteringRecord): MeteringResult {
     if (this.throttleNextRecords > 0) {
       this.throttleNextRecords -= 1;
-      return { recordId: r.id, outcome: 'retry', error: 'ThrottlingException', retryAfterMs: 0 };
+      return { recordId: r.id, outcome: 'retry', error: 'ThrottlingException' };
     }
     const customer = FakeMarketplace.customerKey(r);
     const cancelled = this.cancelledAt.get(customer);

@@ -57,7 +57,8 @@ export class RecordUsage {
       results[index] = { index, idempotencyKey: typeof key === 'string' ? key : null, result: 'rejected', error: { code, message } };
     };
     const parsed: Parsed[] = [];
-    const newest = now.getTime() + config.usageFutureSkewMinutes * 60_000;
+    // Usage for the current hour is fine (it is still accumulating); a later hour is not, beyond clock skew.
+    const newest = hourStart(new Date(now.getTime() + config.usageFutureSkewMinutes * 60_000)).getTime() + HOUR_MS - 1;
     const oldest = now.getTime() - config.usageMaxAgeHours * HOUR_MS;
     input.records.forEach((r, index) => {
       const key = r?.idempotencyKey;
