@@ -1,4 +1,9 @@
 import { baseVitestConfig } from '@billing-center/vitest-config';
-import { defineConfig } from 'vitest/config';
+import { defineConfig, mergeConfig } from 'vitest/config';
 
-export default defineConfig(baseVitestConfig({ include: ['test/**/*.spec.ts'] }));
+// Each spec's beforeAll runs dependency-cruiser over a whole tree; under `pnpm test` it shares the CPU with
+// every other package's specs, so it gets more than vitest's default 10 s.
+export default mergeConfig(
+  defineConfig(baseVitestConfig({ include: ['test/**/*.spec.ts'] })),
+  defineConfig({ test: { hookTimeout: 120_000 } }),
+);
