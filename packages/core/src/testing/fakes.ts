@@ -122,6 +122,10 @@ export class FakeMarketplace implements MarketplaceCustomerResolver, MeteringGat
   /** the next N records answer throttled (retry) */
   throttleNextRecords = 0;
   resolveOutage = false;
+  /** false: accept records whatever the subscription (to test that the core itself never bills after a cancellation) */
+  enforceSubscriptions = true;
+  /** every quantity AWS ever saw per (customer, dimension, hour): invariant "never two quantities" */
+  readonly seenQuantities = new Map<string, Set<number>>();
 
   issueToken(buyer: FakeBuyer): string {
     const token = `tok-${++this.seq}-${randomBytes(6).toString('hex')}`;
@@ -185,11 +189,16 @@ export class FakeMarketplace implements MarketplaceCustomerResolver, MeteringGat
       return { recordId: r.id, outcome: 'retry', error: 'ThrottlingException' };
     }
     const customer = FakeMarketplace.customerKey(r);
+    const key = `${customer}|${r.dimension}|${r.hour.getTime()}`;
+    let seen = this.seenQuantities.get(key);
+    if (!seen) this.seenQuantities.set(key, (seen = new Set()));
+    seen.add(r.quantity);
     const cancelled = this.cancelledAt.get(customer);
-    if (cancelled !== undefined && r.hour.getTime() >= cancelled) return { recordId: r.id, outcome: 'customer-not-subscribed' };
+    if (this.enforceSubscriptions && cancelled !== undefined && r.hour.getTime() >= cancelled) {
+      return { recordId: r.id, outcome: 'customer-not-subscribed' };
+    }
     const sum = r.allocations.reduce((s, a) => s + a.quantity, 0);
     if (r.allocations.length && sum !== r.quantity) return { recordId: r.id, outcome: 'rejected', error: 'InvalidUsageAllocationsException' };
-    const key = `${customer}|${r.dimension}|${r.hour.getTime()}`;
     const prior = this.store.get(key);
     if (prior) {
       return prior.quantity === r.quantity

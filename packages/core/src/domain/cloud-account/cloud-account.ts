@@ -9,16 +9,16 @@ export type SubscriptionState = (typeof SUBSCRIPTION_STATES)[number];
 export const LIFECYCLE_ACTIONS = ['subscribe-success', 'subscribe-fail', 'unsubscribe-pending', 'unsubscribe-success'] as const;
 export type LifecycleAction = (typeof LIFECYCLE_ACTIONS)[number];
 
-const TARGET_STATE: Record<LifecycleAction, SubscriptionState> = {
-  'subscribe-success': 'active',
-  'subscribe-fail': 'failed',
-  'unsubscribe-pending': 'unsubscribe-pending',
-  'unsubscribe-success': 'cancelled',
-};
+/** A lifecycle message as history: what happened, when AWS stamped it, and its message id (tie-break). */
+export interface LifecycleFact {
+  action: LifecycleAction;
+  occurredAt: Date;
+  messageId: string;
+}
 
 /**
- * Tie-break for events stamped with the same time: the one further along the lifecycle wins, so the result
- * does not depend on delivery order.
+ * Tie-break for events stamped with the same time: the one further along the lifecycle goes last, so the
+ * result does not depend on delivery order.
  */
 const RANK: Record<LifecycleAction, number> = {
   'subscribe-fail': 0,
@@ -26,6 +26,42 @@ const RANK: Record<LifecycleAction, number> = {
   'unsubscribe-pending': 2,
   'unsubscribe-success': 3,
 };
+
+/** The subscription state machine: pending → active ⇄ unsubscribe-pending → cancelled; failed. */
+function transition(state: SubscriptionState, action: LifecycleAction): SubscriptionState {
+  switch (action) {
+    case 'subscribe-success':
+      return 'active'; // also a resubscription after a cancellation or a failed payment
+    case 'subscribe-fail':
+      return state === 'pending' || state === 'failed' ? 'failed' : state;
+    case 'unsubscribe-pending':
+      return state === 'active' || state === 'unsubscribe-pending' ? 'unsubscribe-pending' : state;
+    case 'unsubscribe-success':
+      return 'cancelled';
+  }
+}
+
+const byLifecycleOrder = (a: LifecycleFact, b: LifecycleFact) =>
+  a.occurredAt.getTime() - b.occurredAt.getTime() || RANK[a.action] - RANK[b.action] || (a.messageId < b.messageId ? -1 : a.messageId > b.messageId ? 1 : 0);
+
+/**
+ * The state a set of lifecycle messages leads to: they are replayed in the order AWS stamped them, so the
+ * result is the same for every delivery order, with or without duplicates, and a stale subscribe-success
+ * never reactivates a subscription that a later message ended.
+ */
+export function foldLifecycle(facts: readonly LifecycleFact[]): { state: SubscriptionState; cancelledAt: Date | null; last: LifecycleFact | null } {
+  const seen = new Set<string>();
+  const ordered = facts.filter((f) => !seen.has(f.messageId) && seen.add(f.messageId)).sort(byLifecycleOrder);
+  let state: SubscriptionState = 'pending';
+  let cancelledAt: Date | null = null;
+  for (const f of ordered) {
+    const next = transition(state, f.action);
+    if (next === 'cancelled' && state !== 'cancelled') cancelledAt = f.occurredAt;
+    if (next === 'active') cancelledAt = null;
+    state = next;
+  }
+  return { state, cancelledAt, last: ordered[ordered.length - 1] ?? null };
+}
 
 export interface Entitlement {
   dimension: string;
@@ -170,27 +206,22 @@ export class CloudAccount {
   }
 
   /**
-   * Apply a lifecycle action stamped `occurredAt`. The newest event wins (ties: the one further along the
-   * lifecycle), so every delivery order with duplicates ends in the same state, and a stale
-   * subscribe-success never reactivates a subscription that a later event ended.
+   * Bring the subscription to the state its whole lifecycle history leads to (see `foldLifecycle`).
+   * `history` is every lifecycle message received for this account, the new one included.
    */
-  applyLifecycle(action: LifecycleAction, occurredAt: Date, now: Date): LifecycleOutcome {
-    const rank = RANK[action];
-    if (this.lastEventAt) {
-      const d = occurredAt.getTime() - this.lastEventAt.getTime();
-      if (d < 0 || (d === 0 && rank <= (this.lastEventRank ?? -1))) return { applied: false, reason: 'stale' };
-    }
-    this.lastEventAt = occurredAt;
-    this.lastEventRank = rank;
+  applyLifecycle(history: readonly LifecycleFact[], now: Date): LifecycleOutcome {
+    const { state: to, cancelledAt, last } = foldLifecycle(history);
+    this.lastEventAt = last?.occurredAt ?? null;
+    this.lastEventRank = last ? RANK[last.action] : null;
     const from = this.state;
-    const to = TARGET_STATE[action];
-    if (from === to) return { applied: false, reason: 'no-change' };
+    if (from === to) {
+      return { applied: false, reason: last && history.length && last !== history[history.length - 1] ? 'stale' : 'no-change' };
+    }
     this.state = to;
     this.stateChangedAt = now;
-    if (to === 'cancelled') this.cancelledAt = occurredAt;
-    if (to === 'active') this.cancelledAt = null;
+    this.cancelledAt = cancelledAt;
     if (to === 'unsubscribe-pending') this.finalFlushRequestedAt = now;
-    if (to === 'active' && from === 'unsubscribe-pending') this.finalFlushRequestedAt = null;
+    if (from === 'unsubscribe-pending' && to === 'active') this.finalFlushRequestedAt = null;
     if (to === 'active' && (from === 'cancelled' || from === 'failed')) {
       // A resubscription meters from now on: the hours while cancelled were never the buyer's to pay.
       this.meteringFrom = new Date(Math.max(this.meteringFrom.getTime(), hourStart(now).getTime()));

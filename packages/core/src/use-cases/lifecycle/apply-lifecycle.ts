@@ -29,7 +29,11 @@ export async function applyLifecycleEvent(
   ca.learnIdentity(event.customerRef);
   if (event.offerId && !ca.offerId) ca.offerId = event.offerId;
   if (action === 'subscribe-success' && event.freeTrial !== null) ca.freeTrial = event.freeTrial;
-  const outcome = ca.applyLifecycle(action, event.occurredAt, now);
+  const history = (await tx.marketplaceEvents.listForCloudAccount(ca.id))
+    .filter((e) => e.id !== event.id && e.status === 'processed' && e.action !== null && e.action !== 'entitlement-updated')
+    .map((e) => ({ action: e.action as LifecycleAction, occurredAt: e.occurredAt, messageId: e.messageId }));
+  history.push({ action, occurredAt: event.occurredAt, messageId: event.messageId });
+  const outcome = ca.applyLifecycle(history, now);
   await tx.cloudAccounts.save(ca);
   if (!outcome.applied) return outcome.reason;
   const { from, to } = outcome;
@@ -42,7 +46,7 @@ export async function applyLifecycleEvent(
   });
   journal.event('cloud-account.subscription-changed', { cloudAccountId: ca.id, accountId: ca.ownerAccountId, from, to });
   if (to === 'cancelled' || to === 'failed') {
-    await endSubscription(ctx, tx, journal, ca, to === 'cancelled' ? 'cloud-subscription-cancelled' : 'cloud-subscription-failed', event.occurredAt, now);
+    await endSubscription(ctx, tx, journal, ca, to === 'cancelled' ? 'cloud-subscription-cancelled' : 'cloud-subscription-failed', ca.cancelledAt ?? event.occurredAt, now);
   } else if (to === 'active' && (from === 'cancelled' || from === 'failed')) {
     await restoreWorkspaces(ctx, tx, journal, ca, now);
   }
