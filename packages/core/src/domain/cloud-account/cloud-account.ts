@@ -214,12 +214,12 @@ export class CloudAccount {
     this.lastEventAt = last?.occurredAt ?? null;
     this.lastEventRank = last ? RANK[last.action] : null;
     const from = this.state;
+    this.cancelledAt = cancelledAt;
     if (from === to) {
       return { applied: false, reason: last && history.length && last !== history[history.length - 1] ? 'stale' : 'no-change' };
     }
     this.state = to;
     this.stateChangedAt = now;
-    this.cancelledAt = cancelledAt;
     if (to === 'unsubscribe-pending') this.finalFlushRequestedAt = now;
     if (from === 'unsubscribe-pending' && to === 'active') this.finalFlushRequestedAt = null;
     if (to === 'active' && (from === 'cancelled' || from === 'failed')) {

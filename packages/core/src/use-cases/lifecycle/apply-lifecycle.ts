@@ -9,6 +9,10 @@ import { switchPayer } from '../support/payer.js';
 
 const FAR_FUTURE = new Date(8_640_000_000_000_000);
 
+type EndReason = Extract<LockReason, 'cloud-subscription-cancelled' | 'cloud-subscription-failed'>;
+/** A subscription that ended (cancelled, or its payment failed): its workspaces are unlinked and locked. */
+const isEnded = (s: string) => s === 'cancelled' || s === 'failed';
+
 /** First hour that starts at or after `t`. */
 const ceilHour = (t: Date): Date => (t.getTime() % HOUR_MS === 0 ? t : new Date(hourStart(t).getTime() + HOUR_MS));
 
@@ -45,10 +49,18 @@ export async function applyLifecycleEvent(
     occurredAt: event.occurredAt.toISOString(),
   });
   journal.event('cloud-account.subscription-changed', { cloudAccountId: ca.id, accountId: ca.ownerAccountId, from, to });
-  if (to === 'cancelled' || to === 'failed') {
-    await endSubscription(ctx, tx, journal, ca, to === 'cancelled' ? 'cloud-subscription-cancelled' : 'cloud-subscription-failed', ca.cancelledAt ?? event.occurredAt, now);
-  } else if (to === 'active' && (from === 'cancelled' || from === 'failed')) {
+  const reasonFor = (st: typeof to) => (st === 'cancelled' ? 'cloud-subscription-cancelled' : 'cloud-subscription-failed') as LockReason;
+  if (!isEnded(from) && isEnded(to)) {
+    await endSubscription(ctx, tx, journal, ca, reasonFor(to) as EndReason, ca.cancelledAt ?? event.occurredAt, now);
+  } else if (isEnded(from) && !isEnded(to)) {
     await restoreWorkspaces(ctx, tx, journal, ca, now);
+  } else if (isEnded(from) && isEnded(to)) {
+    // failed ⇄ cancelled: the workspaces stay locked, under the reason the history ends with.
+    for (const ws of await tx.workspaces.listLockedByCloudAccount(ca.id)) {
+      if (ws.lockReason !== 'cloud-subscription-cancelled' && ws.lockReason !== 'cloud-subscription-failed') continue;
+      ws.lockReason = reasonFor(to);
+      await tx.workspaces.save(ws);
+    }
   }
   return `${from}->${to}`;
 }
@@ -58,7 +70,7 @@ async function endSubscription(
   tx: TransactionContext,
   journal: Journal,
   ca: CloudAccount,
-  reason: Extract<LockReason, 'cloud-subscription-cancelled' | 'cloud-subscription-failed'>,
+  reason: EndReason,
   endedAt: Date,
   now: Date,
 ): Promise<void> {
