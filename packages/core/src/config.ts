@@ -40,12 +40,16 @@ export const DEFAULT_CORE_CONFIG: CoreConfig = {
 export function parseCoreConfig(input: Partial<CoreConfig> = {}): CoreConfig {
   const c: CoreConfig = { ...DEFAULT_CORE_CONFIG, ...input };
   const bad = (setting: string, expected: string): never => {
-    throw new ValidationError('invalid-configuration', `Configuration "${setting}" ${expected}.`, { setting });
+    throw new ValidationError('invalid-configuration', `Configuration "${setting}" ${expected}.`, {
+      setting,
+    });
   };
-  if (!isValidTimeZone(c.billingTimeZone)) bad('billingTimeZone', 'must be an IANA time zone such as UTC or Asia/Shanghai');
+  if (!isValidTimeZone(c.billingTimeZone))
+    bad('billingTimeZone', 'must be an IANA time zone such as UTC or Asia/Shanghai');
   const int = (k: keyof CoreConfig, min: number, max: number) => {
     const v = c[k];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) bad(k, `must be a whole number from ${min} to ${max}`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
+      bad(k, `must be a whole number from ${min} to ${max}`);
   };
   int('lockGraceDays', 0, 365);
   int('registrationTicketTtlMinutes', 1, 24 * 60);
@@ -56,7 +60,8 @@ export function parseCoreConfig(input: Partial<CoreConfig> = {}): CoreConfig {
   int('meteringDeadlineWarningHours', 1, 23);
   if (!Array.isArray(c.products)) bad('products', 'must be a list of { partition, productCode }');
   for (const p of c.products) {
-    if (p.partition !== 'aws' && p.partition !== 'aws-cn') bad('products', 'entries need partition aws or aws-cn');
+    if (p.partition !== 'aws' && p.partition !== 'aws-cn')
+      bad('products', 'entries need partition aws or aws-cn');
     if (typeof p.productCode !== 'string' || !/^[A-Za-z0-9]{1,64}$/.test(p.productCode)) {
       bad('products', 'entries need an alphanumeric productCode');
     }

@@ -12,9 +12,33 @@ export const UNITS_CATALOG: PricingCatalogFile = {
     { name: 'cost', measure: 'cost', description: 'cents' },
   ],
   items: [
-    { code: 'events', name: 'Events', unit: '1 event', unitSize: 1, aggregation: 'sum', dimension: 'events', prices: { USD: '0.01', CNY: '0.07' } },
-    { code: 'hosts', name: 'Hosts', unit: '1 host', unitSize: 1, aggregation: 'max', dimension: 'hosts', prices: { USD: '0.10', CNY: '0.70' } },
-    { code: 'spans', name: 'Spans', unit: '1,000 spans', unitSize: 1000, aggregation: 'sum', dimension: 'cost', prices: { USD: '0.37', CNY: '2.5' } },
+    {
+      code: 'events',
+      name: 'Events',
+      unit: '1 event',
+      unitSize: 1,
+      aggregation: 'sum',
+      dimension: 'events',
+      prices: { USD: '0.01', CNY: '0.07' },
+    },
+    {
+      code: 'hosts',
+      name: 'Hosts',
+      unit: '1 host',
+      unitSize: 1,
+      aggregation: 'max',
+      dimension: 'hosts',
+      prices: { USD: '0.10', CNY: '0.70' },
+    },
+    {
+      code: 'spans',
+      name: 'Spans',
+      unit: '1,000 spans',
+      unitSize: 1000,
+      aggregation: 'sum',
+      dimension: 'cost',
+      prices: { USD: '0.37', CNY: '2.5' },
+    },
   ],
 };
 

@@ -22,14 +22,22 @@ export const operator: Actor = { type: 'operator', operatorId: 'op-1' };
 export const platform: Actor = { type: 'platform', keyId: 'key-1' };
 
 /** A registered customer whose first workspace is settled by a new AWS cloud account. */
-export async function activatedCustomer(core: TestCore, o: { partition?: 'aws' | 'aws-cn'; siteId?: string; buyer?: FakeBuyer } = {}) {
+export async function activatedCustomer(
+  core: TestCore,
+  o: { partition?: 'aws' | 'aws-cn'; siteId?: string; buyer?: FakeBuyer } = {},
+) {
   const b = o.buyer ?? buyer(o.partition ?? 'aws');
   const token = core.marketplace.issueToken(b);
   const ticket = await core.useCases.openRegistrationTicket.execute({ partition: b.partition, token });
   seq += 1;
   const res = await core.useCases.completeRegistrationAsNewAccount.execute({
     ticketId: ticket.id,
-    account: { username: `cust${seq}`, email: `cust${seq}@example.com`, password: 'correct horse battery', company: 'Acme' },
+    account: {
+      username: `cust${seq}`,
+      email: `cust${seq}@example.com`,
+      password: 'correct horse battery',
+      company: 'Acme',
+    },
     workspace: { name: 'Production', language: 'en', siteId: o.siteId },
     termsAccepted: true,
   });
@@ -61,7 +69,10 @@ export async function deliver(
 }
 
 /** Read through a fresh transaction. */
-export function read<T>(core: TestCore, fn: (tx: Parameters<Parameters<TestCore['db']['transaction']>[0]>[0]) => Promise<T>) {
+export function read<T>(
+  core: TestCore,
+  fn: (tx: Parameters<Parameters<TestCore['db']['transaction']>[0]>[0]) => Promise<T>,
+) {
   return core.db.transaction(fn);
 }
 

@@ -17,7 +17,8 @@ export function assertCloudAccountEligible(
   owner: Account,
   cloudAccount: CloudAccount,
 ): void {
-  if (cloudAccount.ownerAccountId !== workspace.ownerAccountId) throw new NotFoundError('cloud-account', cloudAccount.id);
+  if (cloudAccount.ownerAccountId !== workspace.ownerAccountId)
+    throw new NotFoundError('cloud-account', cloudAccount.id);
   if (!cloudAccount.acceptsNewWorkspaces) {
     throw new RuleViolation(
       'cloud-account-not-usable',
@@ -63,14 +64,19 @@ export function assertBillingMethodChangeAllowed(r: MethodChangeRequest): void {
       );
     }
     if (sameMethod(ws.method, r.target)) {
-      throw new ConflictError('billing-method-unchanged', `Workspace "${ws.name}" already uses this billing method.`, {
-        workspaceId: ws.id,
-      });
+      throw new ConflictError(
+        'billing-method-unchanged',
+        `Workspace "${ws.name}" already uses this billing method.`,
+        {
+          workspaceId: ws.id,
+        },
+      );
     }
     // At most one change per calendar month; unlocking is not limited by this.
     if (
       ws.lastBillingMethodChangeAt &&
-      calendarMonth(ws.lastBillingMethodChangeAt, r.billingTimeZone) === calendarMonth(r.now, r.billingTimeZone)
+      calendarMonth(ws.lastBillingMethodChangeAt, r.billingTimeZone) ===
+        calendarMonth(r.now, r.billingTimeZone)
     ) {
       throw new RuleViolation(
         'billing-method-change-limit',
@@ -88,13 +94,19 @@ export function assertBillingMethodChangeAllowed(r: MethodChangeRequest): void {
   } else {
     const lock = ws.lock;
     if (!lock) {
-      throw new ConflictError('workspace-not-locked', `Workspace "${ws.name}" is not locked.`, { workspaceId: ws.id });
+      throw new ConflictError('workspace-not-locked', `Workspace "${ws.name}" is not locked.`, {
+        workspaceId: ws.id,
+      });
     }
     if (!isOperator) {
       if (lock.reason === 'operator') {
-        throw new ForbiddenError('lock-requires-operator', `Workspace "${ws.name}" was locked by an operator; contact support to unlock it.`, {
-          workspaceId: ws.id,
-        });
+        throw new ForbiddenError(
+          'lock-requires-operator',
+          `Workspace "${ws.name}" was locked by an operator; contact support to unlock it.`,
+          {
+            workspaceId: ws.id,
+          },
+        );
       }
       if (lock.fullyLockedAt) {
         throw new RuleViolation(

@@ -112,7 +112,10 @@ export interface MeteringRecordRepository {
   get(id: string): Promise<MeteringRecord | null>;
   getMany(ids: readonly string[]): Promise<MeteringRecord[]>;
   find(cloudAccountId: string, dimension: string, hour: Date): Promise<MeteringRecord | null>;
-  listForCloudAccount(cloudAccountId: string, page: { limit: number; cursor?: string | null }): Promise<Page<MeteringRecord>>;
+  listForCloudAccount(
+    cloudAccountId: string,
+    page: { limit: number; cursor?: string | null },
+  ): Promise<Page<MeteringRecord>>;
   /** Sealed records not yet sent whose hour starts at or after `from`. */
   listUnsentFrom(cloudAccountId: string, from: Date): Promise<MeteringRecord[]>;
   /**
@@ -147,7 +150,10 @@ export const AuditRepository = Symbol('AuditRepository');
 export interface AuditRepository {
   append(entries: readonly AuditEntry[]): Promise<void>;
   /** Newest first; `cursor` is the id of the last entry of the previous page. */
-  listForAccount(accountId: string, page: { limit: number; cursor?: string | null }): Promise<Page<AuditEntry>>;
+  listForAccount(
+    accountId: string,
+    page: { limit: number; cursor?: string | null },
+  ): Promise<Page<AuditEntry>>;
   listForEntity(entityType: string, entityId: string): Promise<AuditEntry[]>;
 }
 

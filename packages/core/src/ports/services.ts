@@ -68,7 +68,11 @@ export interface Alert {
 export const Notifier = Symbol('Notifier');
 /** Email (or another channel) to workspace owners and operators. */
 export interface Notifier {
-  notifyOwner(to: { accountId: string; email: string }, template: string, data: Record<string, unknown>): Promise<void>;
+  notifyOwner(
+    to: { accountId: string; email: string },
+    template: string,
+    data: Record<string, unknown>,
+  ): Promise<void>;
   alertOperators(alert: Alert): Promise<void>;
 }
 

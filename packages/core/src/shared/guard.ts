@@ -6,15 +6,20 @@ export function requireText(
   value: unknown,
   opts: { min?: number; max?: number; pattern?: RegExp; hint?: string } = {},
 ): string {
-  if (typeof value !== 'string') throw new ValidationError('invalid-input', `${field} must be a string.`, { field });
+  if (typeof value !== 'string')
+    throw new ValidationError('invalid-input', `${field} must be a string.`, { field });
   const v = value.trim();
   const min = opts.min ?? 1;
   const max = opts.max ?? 200;
   if (v.length < min || v.length > max) {
-    throw new ValidationError('invalid-input', `${field} must be ${min} to ${max} characters long.`, { field });
+    throw new ValidationError('invalid-input', `${field} must be ${min} to ${max} characters long.`, {
+      field,
+    });
   }
   if (opts.pattern && !opts.pattern.test(v)) {
-    throw new ValidationError('invalid-input', `${field} ${opts.hint ?? 'has an invalid format'}.`, { field });
+    throw new ValidationError('invalid-input', `${field} ${opts.hint ?? 'has an invalid format'}.`, {
+      field,
+    });
   }
   return v;
 }

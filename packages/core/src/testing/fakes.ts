@@ -49,22 +49,36 @@ export class SequentialIds implements IdGenerator {
 export class TestPasswordHasher implements PasswordHasher {
   async hash(password: string): Promise<string> {
     const salt = randomBytes(8).toString('hex');
-    return `test-sha256$${salt}$${createHash('sha256').update(salt + password).digest('hex')}`;
+    return `test-sha256$${salt}$${createHash('sha256')
+      .update(salt + password)
+      .digest('hex')}`;
   }
   async verify(password: string, stored: string): Promise<boolean> {
     const [, salt, hex] = stored.split('$');
     if (!salt || !hex) return false;
-    const a = Buffer.from(createHash('sha256').update(salt + password).digest('hex'));
+    const a = Buffer.from(
+      createHash('sha256')
+        .update(salt + password)
+        .digest('hex'),
+    );
     const b = Buffer.from(hex);
     return a.length === b.length && timingSafeEqual(a, b);
   }
 }
 
 export class RecordingNotifier implements Notifier {
-  readonly owners: Array<{ to: { accountId: string; email: string }; template: string; data: Record<string, unknown> }> = [];
+  readonly owners: Array<{
+    to: { accountId: string; email: string };
+    template: string;
+    data: Record<string, unknown>;
+  }> = [];
   readonly alerts: Alert[] = [];
   failNext = 0;
-  async notifyOwner(to: { accountId: string; email: string }, template: string, data: Record<string, unknown>) {
+  async notifyOwner(
+    to: { accountId: string; email: string },
+    template: string,
+    data: Record<string, unknown>,
+  ) {
     if (this.failNext > 0) {
       this.failNext -= 1;
       throw new Error('SMTP server unavailable');
@@ -158,10 +172,16 @@ export class FakeMarketplace implements MarketplaceCustomerResolver, MeteringGat
   }
 
   async resolve(partition: AwsPartition, token: string): Promise<ResolvedCustomer> {
-    if (this.resolveOutage) throw new UnavailableError('marketplace-unavailable', 'AWS Marketplace is not answering; try again in a minute.');
+    if (this.resolveOutage)
+      throw new UnavailableError(
+        'marketplace-unavailable',
+        'AWS Marketplace is not answering; try again in a minute.',
+      );
     const b = this.tokens.get(token);
-    if (b === 'expired') throw new ValidationError('marketplace-token-expired', 'The registration token has expired.');
-    if (!b || b.partition !== partition) throw new ValidationError('marketplace-token-invalid', 'The registration token is not valid.');
+    if (b === 'expired')
+      throw new ValidationError('marketplace-token-expired', 'The registration token has expired.');
+    if (!b || b.partition !== partition)
+      throw new ValidationError('marketplace-token-invalid', 'The registration token is not valid.');
     return { ...b };
   }
 
@@ -190,15 +210,16 @@ export class FakeMarketplace implements MarketplaceCustomerResolver, MeteringGat
     }
     const customer = FakeMarketplace.customerKey(r);
     const key = `${customer}|${r.dimension}|${r.hour.getTime()}`;
-    let seen = this.seenQuantities.get(key);
-    if (!seen) this.seenQuantities.set(key, (seen = new Set()));
+    const seen = this.seenQuantities.get(key) ?? new Set<number>();
+    this.seenQuantities.set(key, seen);
     seen.add(r.quantity);
     const cancelled = this.cancelledAt.get(customer);
     if (this.enforceSubscriptions && cancelled !== undefined && r.hour.getTime() >= cancelled) {
       return { recordId: r.id, outcome: 'customer-not-subscribed' };
     }
     const sum = r.allocations.reduce((s, a) => s + a.quantity, 0);
-    if (r.allocations.length && sum !== r.quantity) return { recordId: r.id, outcome: 'rejected', error: 'InvalidUsageAllocationsException' };
+    if (r.allocations.length && sum !== r.quantity)
+      return { recordId: r.id, outcome: 'rejected', error: 'InvalidUsageAllocationsException' };
     const prior = this.store.get(key);
     if (prior) {
       return prior.quantity === r.quantity
@@ -206,7 +227,14 @@ export class FakeMarketplace implements MarketplaceCustomerResolver, MeteringGat
         : { recordId: r.id, outcome: 'duplicate' };
     }
     const meteringRecordId = `mr-${++this.seq}`;
-    this.store.set(key, { customer, dimension: r.dimension, hour: r.hour.getTime(), quantity: r.quantity, allocations: r.allocations, meteringRecordId });
+    this.store.set(key, {
+      customer,
+      dimension: r.dimension,
+      hour: r.hour.getTime(),
+      quantity: r.quantity,
+      allocations: r.allocations,
+      meteringRecordId,
+    });
     return { recordId: r.id, outcome: 'accepted', awsMeteringRecordId: meteringRecordId };
   }
 }

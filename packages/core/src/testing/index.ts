@@ -1,5 +1,5 @@
+export * from './contracts/repository-contracts.js';
 export * from './fakes.js';
 export * from './in-memory/in-memory-database.js';
 export * from './in-memory/table.js';
 export * from './test-core.js';
-export * from './contracts/repository-contracts.js';

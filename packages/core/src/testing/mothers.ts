@@ -16,12 +16,27 @@ const T0 = new Date('2026-11-02T10:00:00Z');
 export const mother = {
   account: (o: Partial<Account> = {}) =>
     Object.assign(
-      Account.register({ id: uid('acc'), username: `user${n}`, email: `user${n}@example.com`, company: 'Example Ltd', passwordHash: 'x', now: T0 }),
+      Account.register({
+        id: uid('acc'),
+        username: `user${n}`,
+        email: `user${n}@example.com`,
+        company: 'Example Ltd',
+        passwordHash: 'x',
+        now: T0,
+      }),
       o,
     ),
   workspace: (o: Partial<Workspace> & { ownerAccountId: string }) =>
     Object.assign(
-      Workspace.create({ id: uid('ws'), name: 'Production', language: 'en', siteId: 'us1', ownerAccountId: o.ownerAccountId, method: { kind: 'billing-center' }, now: T0 }),
+      Workspace.create({
+        id: uid('ws'),
+        name: 'Production',
+        language: 'en',
+        siteId: 'us1',
+        ownerAccountId: o.ownerAccountId,
+        method: { kind: 'billing-center' },
+        now: T0,
+      }),
       o,
     ),
   cloudAccount: (o: Partial<CloudAccount> & { ownerAccountId: string }) =>
@@ -85,7 +100,10 @@ export const mother = {
       dimension: 'usage_cost',
       hour: T0,
       quantity: 42,
-      allocations: [{ workspaceId: 'ws-1', quantity: 40 }, { workspaceId: 'ws-2', quantity: 2 }],
+      allocations: [
+        { workspaceId: 'ws-1', quantity: 40 },
+        { workspaceId: 'ws-2', quantity: 2 },
+      ],
       status: 'sealed',
       isFinal: false,
       attempts: 0,
@@ -101,8 +119,9 @@ export const mother = {
       version: 1,
       ...o,
     }),
-  ratingState: (o: Partial<RatingState> & { cloudAccountId: string; workspaceId: string; itemCode: string }) =>
-    Object.assign(RatingState.initial(o.cloudAccountId, o.workspaceId, o.itemCode), o),
+  ratingState: (
+    o: Partial<RatingState> & { cloudAccountId: string; workspaceId: string; itemCode: string },
+  ) => Object.assign(RatingState.initial(o.cloudAccountId, o.workspaceId, o.itemCode), o),
   marketplaceEvent: (o: Partial<MarketplaceEvent> = {}) =>
     new MarketplaceEvent({
       id: uid('evt'),

@@ -4,7 +4,14 @@ import { PricingCatalog, type PricingCatalogFile } from '../domain/pricing/prici
 import { DEFAULT_SITES, SiteCatalog } from '../domain/site/site.js';
 import type { CoreContext } from '../use-cases/core-context.js';
 import { createUseCases } from '../use-cases/index.js';
-import { FakeMarketplace, ManualClock, RecordingNotifier, RecordingPublisher, SequentialIds, TestPasswordHasher } from './fakes.js';
+import {
+  FakeMarketplace,
+  ManualClock,
+  RecordingNotifier,
+  RecordingPublisher,
+  SequentialIds,
+  TestPasswordHasher,
+} from './fakes.js';
 import { InMemoryDatabase } from './in-memory/in-memory-database.js';
 
 export const TEST_PRODUCTS = [
@@ -13,7 +20,9 @@ export const TEST_PRODUCTS = [
 ];
 
 /** A whole core on in-memory adapters, for tests, benchmarks and the demo. */
-export function createTestCore(opts: { config?: Partial<CoreConfig>; catalog?: PricingCatalogFile; now?: string } = {}) {
+export function createTestCore(
+  opts: { config?: Partial<CoreConfig>; catalog?: PricingCatalogFile; now?: string } = {},
+) {
   const db = new InMemoryDatabase();
   const clock = new ManualClock(new Date(opts.now ?? '2026-11-02T10:15:00Z'));
   const marketplace = new FakeMarketplace();

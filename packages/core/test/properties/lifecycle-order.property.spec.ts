@@ -21,23 +21,45 @@ interface Msg {
 const T0 = Date.parse('2026-11-02T10:00:00Z');
 
 const scenarioArb = fc
-  .array(fc.record({ action: fc.constantFrom(...LIFECYCLE_ACTIONS), minute: fc.integer({ min: 0, max: 6 }) }), { minLength: 1, maxLength: 7 })
+  .array(
+    fc.record({ action: fc.constantFrom(...LIFECYCLE_ACTIONS), minute: fc.integer({ min: 0, max: 6 }) }),
+    { minLength: 1, maxLength: 7 },
+  )
   .chain((events) => {
     const msgs: Msg[] = events.map((e, i) => ({ ...e, id: `msg-${i}` }));
     // Deliveries: every message once, some again (SNS retries); the registration is one more step.
     const deliveries = fc
       .array(fc.integer({ min: 0, max: msgs.length - 1 }), { maxLength: 4 })
       .map((dups) => [...msgs.map((_, i) => i), ...dups, -1]);
-    return fc.tuple(fc.constant(msgs), deliveries.chain((d) => fc.tuple(fc.shuffledSubarray(d, { minLength: d.length }), fc.shuffledSubarray(d, { minLength: d.length }))));
+    return fc.tuple(
+      fc.constant(msgs),
+      deliveries.chain((d) =>
+        fc.tuple(
+          fc.shuffledSubarray(d, { minLength: d.length }),
+          fc.shuffledSubarray(d, { minLength: d.length }),
+        ),
+      ),
+    );
   });
 
 async function play(msgs: Msg[], order: number[], b: FakeBuyer) {
   const core = createTestCore({ now: '2026-11-02T10:30:00Z' });
   const token = core.marketplace.issueToken(b);
   const ticket = await core.useCases.openRegistrationTicket.execute({ partition: 'aws', token });
-  const owner = await core.useCases.registerAccount.execute({ username: 'owner', email: 'owner@example.com', password: 'correct horse battery', company: 'O' });
+  const owner = await core.useCases.registerAccount.execute({
+    username: 'owner',
+    email: 'owner@example.com',
+    password: 'correct horse battery',
+    company: 'O',
+  });
   const by = customer(owner.id);
-  const existing = await core.useCases.createWorkspace.execute({ ownerAccountId: owner.id, name: 'Existing', language: 'en', siteId: 'eu1', by });
+  const existing = await core.useCases.createWorkspace.execute({
+    ownerAccountId: owner.id,
+    name: 'Existing',
+    language: 'en',
+    siteId: 'eu1',
+    by,
+  });
   for (const i of order) {
     if (i === -1) {
       await core.useCases.completeRegistrationForAccount.execute({
@@ -56,30 +78,33 @@ async function play(msgs: Msg[], order: number[], b: FakeBuyer) {
   const events = await read(core, (tx) => tx.marketplaceEvents.listForCloudAccount(ca?.id ?? ''));
   return {
     cloudAccount: { state: ca?.state, cancelledAt: ca?.cancelledAt?.toISOString() ?? null },
-    workspaces: ws.items.map((w) => ({ name: w.name, method: w.billingMethod, ca: w.cloudAccountId !== null, lock: w.lockReason, lockCa: w.lockCloudAccountId !== null })),
+    workspaces: ws.items.map((w) => ({
+      name: w.name,
+      method: w.billingMethod,
+      ca: w.cloudAccountId !== null,
+      lock: w.lockReason,
+      lockCa: w.lockCloudAccountId !== null,
+    })),
     inbox: events.map((e) => e.status).sort(),
-    parkedLeft: [...core.db.tables.marketplaceEvents.rows.values()].filter((e) => e.status === 'parked').length,
+    parkedLeft: [...core.db.tables.marketplaceEvents.rows.values()].filter((e) => e.status === 'parked')
+      .length,
   };
 }
 
 describe('lifecycle order independence', () => {
-  it(
-    'every delivery order of the same messages, with duplicates and parking, converges to one state',
-    async () => {
-      await fc.assert(
-        fc.asyncProperty(scenarioArb, async ([msgs, [orderA, orderB]]) => {
-          const b = buyer();
-          const a = await play(msgs, orderA, b);
-          const c = await play(msgs, orderB, b);
-          expect(c).toEqual(a);
-          expect(a.parkedLeft).toBe(0);
-          expect(a.inbox.every((s) => s === 'processed')).toBe(true);
-        }),
-        { numRuns: NUM_RUNS },
-      );
-    },
-    600_000,
-  );
+  it('every delivery order of the same messages, with duplicates and parking, converges to one state', async () => {
+    await fc.assert(
+      fc.asyncProperty(scenarioArb, async ([msgs, [orderA, orderB]]) => {
+        const b = buyer();
+        const a = await play(msgs, orderA, b);
+        const c = await play(msgs, orderB, b);
+        expect(c).toEqual(a);
+        expect(a.parkedLeft).toBe(0);
+        expect(a.inbox.every((s) => s === 'processed')).toBe(true);
+      }),
+      { numRuns: NUM_RUNS },
+    );
+  }, 600_000);
 
   it('a stale subscribe-success never reactivates a subscription that a later message ended', async () => {
     const b = buyer();
@@ -90,6 +115,8 @@ describe('lifecycle order independence', () => {
     ];
     const r = await play(msgs, [-1, 2, 1, 0], b);
     expect(r.cloudAccount).toEqual({ state: 'cancelled', cancelledAt: '2026-11-02T10:02:00.000Z' });
-    expect(r.workspaces.every((w) => w.lock === 'cloud-subscription-cancelled' && w.method === null)).toBe(true);
+    expect(r.workspaces.every((w) => w.lock === 'cloud-subscription-cancelled' && w.method === null)).toBe(
+      true,
+    );
   });
 });

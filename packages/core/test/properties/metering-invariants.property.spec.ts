@@ -19,14 +19,35 @@ import { buyer, customer, deliver, HOUR, operator, platform, read } from '../sup
 type Acct = 'A' | 'B';
 type Step =
   | { kind: 'advance'; minutes: number }
-  | { kind: 'usage'; ws: number; item: 'events' | 'hosts' | 'spans'; hoursAgo: number; quantity: number; repeat: boolean }
+  | {
+      kind: 'usage';
+      ws: number;
+      item: 'events' | 'hosts' | 'spans';
+      hoursAgo: number;
+      quantity: number;
+      repeat: boolean;
+    }
   | { kind: 'move'; ws: number; to: Acct | 'billing-center' }
-  | { kind: 'lifecycle'; acct: Acct; action: 'unsubscribe-pending' | 'unsubscribe-success' | 'subscribe-success'; redeliver: boolean }
+  | {
+      kind: 'lifecycle';
+      acct: Acct;
+      action: 'unsubscribe-pending' | 'unsubscribe-success' | 'subscribe-success';
+      redeliver: boolean;
+    }
   | { kind: 'plan' }
-  | { kind: 'submit'; fault: 'none' | 'lost-response' | 'throttle' | 'outage' | 'crash-after-claim' | 'crash-after-send' };
+  | {
+      kind: 'submit';
+      fault: 'none' | 'lost-response' | 'throttle' | 'outage' | 'crash-after-claim' | 'crash-after-send';
+    };
 
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('advance' as const), minutes: fc.integer({ min: 1, max: 300 }) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('advance' as const),
+      minutes: fc.integer({ min: 1, max: 300 }),
+    }),
+  },
   {
     weight: 5,
     arbitrary: fc.record({
@@ -38,13 +59,24 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
       repeat: fc.boolean(),
     }),
   },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('move' as const), ws: fc.integer({ min: 0, max: 2 }), to: fc.constantFrom('A' as const, 'B' as const, 'billing-center' as const) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('move' as const),
+      ws: fc.integer({ min: 0, max: 2 }),
+      to: fc.constantFrom('A' as const, 'B' as const, 'billing-center' as const),
+    }),
+  },
   {
     weight: 1,
     arbitrary: fc.record({
       kind: fc.constant('lifecycle' as const),
       acct: fc.constantFrom('A' as const, 'B' as const),
-      action: fc.constantFrom('unsubscribe-pending' as const, 'unsubscribe-success' as const, 'subscribe-success' as const),
+      action: fc.constantFrom(
+        'unsubscribe-pending' as const,
+        'unsubscribe-success' as const,
+        'subscribe-success' as const,
+      ),
       redeliver: fc.boolean(),
     }),
   },
@@ -53,7 +85,15 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
     weight: 3,
     arbitrary: fc.record({
       kind: fc.constant('submit' as const),
-      fault: fc.constantFrom('none' as const, 'none' as const, 'lost-response' as const, 'throttle' as const, 'outage' as const, 'crash-after-claim' as const, 'crash-after-send' as const),
+      fault: fc.constantFrom(
+        'none' as const,
+        'none' as const,
+        'lost-response' as const,
+        'throttle' as const,
+        'outage' as const,
+        'crash-after-claim' as const,
+        'crash-after-send' as const,
+      ),
     }),
   },
 );
@@ -65,28 +105,67 @@ interface World {
   accts: Record<Acct, { id: string; buyer: FakeBuyer }>;
   /** cancellation intervals per account: [cancelled at, resubscribed at | null] */
   cancelled: Record<Acct, Array<[number, number | null]>>;
-  keys: Array<{ idempotencyKey: string; workspaceId: string; itemCode: string; hour: string; quantity: number }>;
+  keys: Array<{
+    idempotencyKey: string;
+    workspaceId: string;
+    itemCode: string;
+    hour: string;
+    quantity: number;
+  }>;
   lastMessage: Record<Acct, { id: string; action: string; at: Date } | null>;
 }
 
 async function setup(): Promise<World> {
   const core = createTestCore({ catalog: UNITS_CATALOG });
   core.marketplace.enforceSubscriptions = false; // the core alone must keep invariant (3)
-  const owner = await core.useCases.registerAccount.execute({ username: 'owner', email: 'owner@example.com', password: 'correct horse battery', company: 'O' });
+  const owner = await core.useCases.registerAccount.execute({
+    username: 'owner',
+    email: 'owner@example.com',
+    password: 'correct horse battery',
+    company: 'O',
+  });
   const by = customer(owner.id);
   const ws: string[] = [];
   for (const name of ['W1', 'W2', 'W3']) {
-    ws.push((await core.useCases.createWorkspace.execute({ ownerAccountId: owner.id, name, language: 'en', siteId: 'us1', by })).id);
+    ws.push(
+      (
+        await core.useCases.createWorkspace.execute({
+          ownerAccountId: owner.id,
+          name,
+          language: 'en',
+          siteId: 'us1',
+          by,
+        })
+      ).id,
+    );
   }
   const accts = {} as World['accts'];
-  for (const [name, bind] of [['A', [ws[0], ws[1]]], ['B', [ws[2]]]] as const) {
+  for (const [name, bind] of [
+    ['A', [ws[0], ws[1]]],
+    ['B', [ws[2]]],
+  ] as const) {
     const b = buyer();
-    const t = await core.useCases.openRegistrationTicket.execute({ partition: 'aws', token: core.marketplace.issueToken(b) });
-    const r = await core.useCases.completeRegistrationForAccount.execute({ ticketId: t.id, by, bindWorkspaceIds: [...bind] as string[] });
+    const t = await core.useCases.openRegistrationTicket.execute({
+      partition: 'aws',
+      token: core.marketplace.issueToken(b),
+    });
+    const r = await core.useCases.completeRegistrationForAccount.execute({
+      ticketId: t.id,
+      by,
+      bindWorkspaceIds: [...bind] as string[],
+    });
     await deliver(core, b, 'subscribe-success', core.clock.now());
     accts[name] = { id: r.cloudAccount.id, buyer: b };
   }
-  return { core, ownerId: owner.id, ws, accts, cancelled: { A: [], B: [] }, keys: [], lastMessage: { A: null, B: null } };
+  return {
+    core,
+    ownerId: owner.id,
+    ws,
+    accts,
+    cancelled: { A: [], B: [] },
+    keys: [],
+    lastMessage: { A: null, B: null },
+  };
 }
 
 async function submit(w: World, fault: Extract<Step, { kind: 'submit' }>['fault']) {
@@ -149,10 +228,15 @@ async function run(w: World, step: Step) {
     }
     case 'move': {
       const wsId = w.ws[step.ws] as string;
-      const method = step.to === 'billing-center' ? { kind: 'billing-center' as const } : { kind: 'cloud-account' as const, cloudAccountId: w.accts[step.to].id };
+      const method =
+        step.to === 'billing-center'
+          ? { kind: 'billing-center' as const }
+          : { kind: 'cloud-account' as const, cloudAccountId: w.accts[step.to].id };
       const ws = await read(core, (tx) => tx.workspaces.get(wsId));
       const uc = ws?.isLocked ? core.useCases.unlockWorkspace : core.useCases.changeBillingMethod;
-      await uc.execute({ workspaceId: wsId, method, by: operator, force: true } as never).catch(ignoreRuleErrors);
+      await uc
+        .execute({ workspaceId: wsId, method, by: operator, force: true } as never)
+        .catch(ignoreRuleErrors);
       return;
     }
     case 'lifecycle': {
@@ -216,8 +300,16 @@ async function checkInvariants(w: World) {
     if (u.status === 'metered') expect(byId.get(u.meteringRecordId as string)?.isTerminal).toBe(true);
   }
   for (const acct of Object.values(w.accts)) {
-    const events = usage.filter((u) => u.itemCode === 'events' && u.status === 'metered' && u.payerCloudAccountId === acct.id && billed(byId.get(u.meteringRecordId as string)));
-    const billedEvents = records.filter((r) => r.cloudAccountId === acct.id && r.dimension === 'events' && billed(r));
+    const events = usage.filter(
+      (u) =>
+        u.itemCode === 'events' &&
+        u.status === 'metered' &&
+        u.payerCloudAccountId === acct.id &&
+        billed(byId.get(u.meteringRecordId as string)),
+    );
+    const billedEvents = records.filter(
+      (r) => r.cloudAccountId === acct.id && r.dimension === 'events' && billed(r),
+    );
     expect(billedEvents.reduce((s, r) => s + r.quantity, 0)).toBe(events.reduce((s, u) => s + u.quantity, 0));
     for (const r of billedEvents) {
       const mine = usage.filter((u) => u.meteringRecordId === r.id);
@@ -228,16 +320,31 @@ async function checkInvariants(w: World) {
       expect(r.allocations.reduce((s, a) => s + a.quantity, 0)).toBe(r.quantity);
     }
     // What AWS holds equals what we think is billed.
-    const awsEvents = core.marketplace.accepted().filter((x) => x.customer === FakeMarketplace.customerKey(acct.buyer) && x.dimension === "events");
-    expect(awsEvents.reduce((s, x) => s + x.quantity, 0)).toBe(billedEvents.reduce((s, r) => s + r.quantity, 0));
+    const awsEvents = core.marketplace
+      .accepted()
+      .filter((x) => x.customer === FakeMarketplace.customerKey(acct.buyer) && x.dimension === 'events');
+    expect(awsEvents.reduce((s, x) => s + x.quantity, 0)).toBe(
+      billedEvents.reduce((s, r) => s + r.quantity, 0),
+    );
     // Cost rating loses nothing: whole cents sealed + carried fraction = exact cost of metered spans.
-    const states = [...core.db.tables.ratingStates.rows.values()].filter((s) => s.cloudAccountId === acct.id && s.itemCode === 'spans');
+    const states = [...core.db.tables.ratingStates.rows.values()].filter(
+      (s) => s.cloudAccountId === acct.id && s.itemCode === 'spans',
+    );
     for (const st of states) {
-      const spans = usage.filter((u) => u.itemCode === 'spans' && u.status === 'metered' && u.payerCloudAccountId === acct.id && u.workspaceId === st.workspaceId);
+      const spans = usage.filter(
+        (u) =>
+          u.itemCode === 'spans' &&
+          u.status === 'metered' &&
+          u.payerCloudAccountId === acct.id &&
+          u.workspaceId === st.workspaceId,
+      );
       const exactNumerator = BigInt(spans.reduce((s, u) => s + u.quantity, 0)) * 37_000_000n; // 0.37 USD in micro-dollars × 100 cents
       const sealedCents = records
         .filter((r) => r.cloudAccountId === acct.id && r.dimension === 'cost')
-        .reduce((s, r) => s + BigInt(r.allocations.find((a) => a.workspaceId === st.workspaceId)?.quantity ?? 0), 0n);
+        .reduce(
+          (s, r) => s + BigInt(r.allocations.find((a) => a.workspaceId === st.workspaceId)?.quantity ?? 0),
+          0n,
+        );
       expect(sealedCents * BigInt(st.denominator) + BigInt(st.carry)).toBe(exactNumerator);
     }
   }
@@ -247,7 +354,11 @@ async function checkInvariants(w: World) {
   for (const [name, acct] of Object.entries(w.accts) as Array<[Acct, World['accts'][Acct]]>) {
     for (const [c, r] of w.cancelled[name]) {
       const violating = records.filter(
-        (m) => m.cloudAccountId === acct.id && billed(m) && m.hour.getTime() >= c && (r === null || m.hour.getTime() + HOUR <= r),
+        (m) =>
+          m.cloudAccountId === acct.id &&
+          billed(m) &&
+          m.hour.getTime() >= c &&
+          (r === null || m.hour.getTime() + HOUR <= r),
       );
       expect(violating.map((m) => m.hour.toISOString())).toEqual([]);
     }
@@ -255,24 +366,21 @@ async function checkInvariants(w: World) {
   // (4) no workspace is settled by a cancelled account.
   for (const acct of Object.values(w.accts)) {
     const ca = await read(core, (tx) => tx.cloudAccounts.get(acct.id));
-    if (ca?.state === 'cancelled') expect(await read(core, (tx) => tx.workspaces.listSettledBy(acct.id))).toEqual([]);
+    if (ca?.state === 'cancelled')
+      expect(await read(core, (tx) => tx.workspaces.listSettledBy(acct.id))).toEqual([]);
   }
 }
 
 describe('metering invariants under generated histories', () => {
-  it(
-    'hold for usage, binding changes, lifecycle events, late and duplicate usage, lost results and crashes',
-    async () => {
-      await fc.assert(
-        fc.asyncProperty(fc.array(stepArb, { minLength: 5, maxLength: 45 }), async (steps) => {
-          const w = await setup();
-          for (const s of steps) await run(w, s);
-          await drain(w);
-          await checkInvariants(w);
-        }),
-        { numRuns: NUM_RUNS },
-      );
-    },
-    600_000,
-  );
+  it('hold for usage, binding changes, lifecycle events, late and duplicate usage, lost results and crashes', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(stepArb, { minLength: 5, maxLength: 45 }), async (steps) => {
+        const w = await setup();
+        for (const s of steps) await run(w, s);
+        await drain(w);
+        await checkInvariants(w);
+      }),
+      { numRuns: NUM_RUNS },
+    );
+  }, 600_000);
 });

@@ -7,22 +7,39 @@ describe('flow 1: first commercial registration with Amazon Cloud Store Activati
     const core = createTestCore();
     const { account, cloudAccount, workspace } = await activatedCustomer(core);
     expect(cloudAccount.state).toBe('pending');
-    expect(workspace).toMatchObject({ siteId: 'us1', billingMethod: 'cloud-account', cloudAccountId: cloudAccount.id, language: 'en' });
+    expect(workspace).toMatchObject({
+      siteId: 'us1',
+      billingMethod: 'cloud-account',
+      cloudAccountId: cloudAccount.id,
+      language: 'en',
+    });
     const bindings = await read(core, (tx) => tx.bindings.listForWorkspace(workspace.id));
     expect(bindings).toHaveLength(1);
     expect(bindings[0]?.from.toISOString()).toBe('2026-11-02T10:00:00.000Z');
     const audit = await read(core, (tx) => tx.audit.listForAccount(account.id, { limit: 50 }));
-    expect(audit.items.map((e) => e.action).sort()).toEqual(['account.registered', 'cloud-account.registered', 'workspace.created']);
+    expect(audit.items.map((e) => e.action).sort()).toEqual([
+      'account.registered',
+      'cloud-account.registered',
+      'workspace.created',
+    ]);
   });
 
   it('refuses activation without accepting the terms, and writes nothing', async () => {
     const core = createTestCore();
     const b = buyer();
-    const ticket = await core.useCases.openRegistrationTicket.execute({ partition: 'aws', token: core.marketplace.issueToken(b) });
+    const ticket = await core.useCases.openRegistrationTicket.execute({
+      partition: 'aws',
+      token: core.marketplace.issueToken(b),
+    });
     await expect(
       core.useCases.completeRegistrationAsNewAccount.execute({
         ticketId: ticket.id,
-        account: { username: 'newbie', email: 'n@example.com', password: 'correct horse battery', company: 'N' },
+        account: {
+          username: 'newbie',
+          email: 'n@example.com',
+          password: 'correct horse battery',
+          company: 'N',
+        },
         workspace: { name: 'W', language: 'en' },
         termsAccepted: false,
       }),
@@ -53,23 +70,36 @@ describe('flow 2: subscribing on the Marketplace product page', () => {
   it('distinguishes invalid, expired, used tickets and unknown products', async () => {
     const core = createTestCore();
     const b = buyer();
-    await expect(core.useCases.openRegistrationTicket.execute({ partition: 'aws', token: 'forged' })).rejects.toMatchObject({
+    await expect(
+      core.useCases.openRegistrationTicket.execute({ partition: 'aws', token: 'forged' }),
+    ).rejects.toMatchObject({
       code: 'marketplace-token-invalid',
     });
     const expired = core.marketplace.issueToken(b);
     core.marketplace.expireToken(expired);
-    await expect(core.useCases.openRegistrationTicket.execute({ partition: 'aws', token: expired })).rejects.toMatchObject({
+    await expect(
+      core.useCases.openRegistrationTicket.execute({ partition: 'aws', token: expired }),
+    ).rejects.toMatchObject({
       code: 'marketplace-token-expired',
     });
-    await expect(core.useCases.openRegistrationTicket.execute({ partition: 'aws', token: ' ' })).rejects.toMatchObject({
+    await expect(
+      core.useCases.openRegistrationTicket.execute({ partition: 'aws', token: ' ' }),
+    ).rejects.toMatchObject({
       code: 'marketplace-token-missing',
     });
     const other = core.marketplace.issueToken(buyer('aws', { productCode: 'someoneelses' }));
-    await expect(core.useCases.openRegistrationTicket.execute({ partition: 'aws', token: other })).rejects.toMatchObject({
+    await expect(
+      core.useCases.openRegistrationTicket.execute({ partition: 'aws', token: other }),
+    ).rejects.toMatchObject({
       code: 'unknown-marketplace-product',
     });
     core.marketplace.resolveOutage = true;
-    await expect(core.useCases.openRegistrationTicket.execute({ partition: 'aws', token: core.marketplace.issueToken(b) })).rejects.toMatchObject({
+    await expect(
+      core.useCases.openRegistrationTicket.execute({
+        partition: 'aws',
+        token: core.marketplace.issueToken(b),
+      }),
+    ).rejects.toMatchObject({
       code: 'marketplace-unavailable',
       kind: 'unavailable',
     });
@@ -79,21 +109,37 @@ describe('flow 2: subscribing on the Marketplace product page', () => {
     const core = createTestCore();
     const first = await activatedCustomer(core);
     const b = buyer();
-    const ticket = await core.useCases.openRegistrationTicket.execute({ partition: 'aws', token: core.marketplace.issueToken(b) });
+    const ticket = await core.useCases.openRegistrationTicket.execute({
+      partition: 'aws',
+      token: core.marketplace.issueToken(b),
+    });
     const res = await core.useCases.completeRegistrationForAccount.execute({
       ticketId: ticket.id,
       by: customer(first.account.id),
       createWorkspace: { name: 'Staging', language: 'zh', siteId: 'eu1' },
     });
     expect(res.cloudAccount.ownerAccountId).toBe(first.account.id);
-    expect(res.workspaces[0]).toMatchObject({ name: 'Staging', siteId: 'eu1', cloudAccountId: res.cloudAccount.id });
+    expect(res.workspaces[0]).toMatchObject({
+      name: 'Staging',
+      siteId: 'eu1',
+      cloudAccountId: res.cloudAccount.id,
+    });
     await expect(
-      core.useCases.completeRegistrationForAccount.execute({ ticketId: ticket.id, by: customer(first.account.id) }),
+      core.useCases.completeRegistrationForAccount.execute({
+        ticketId: ticket.id,
+        by: customer(first.account.id),
+      }),
     ).rejects.toMatchObject({ code: 'registration-ticket-used' });
-    const late = await core.useCases.openRegistrationTicket.execute({ partition: 'aws', token: core.marketplace.issueToken(buyer()) });
+    const late = await core.useCases.openRegistrationTicket.execute({
+      partition: 'aws',
+      token: core.marketplace.issueToken(buyer()),
+    });
     core.clock.advance(HOUR);
     await expect(
-      core.useCases.completeRegistrationForAccount.execute({ ticketId: late.id, by: customer(first.account.id) }),
+      core.useCases.completeRegistrationForAccount.execute({
+        ticketId: late.id,
+        by: customer(first.account.id),
+      }),
     ).rejects.toMatchObject({ code: 'registration-ticket-expired' });
   });
 
@@ -101,9 +147,15 @@ describe('flow 2: subscribing on the Marketplace product page', () => {
     const core = createTestCore();
     const first = await activatedCustomer(core);
     const other = await activatedCustomer(core);
-    const again = await core.useCases.openRegistrationTicket.execute({ partition: 'aws', token: core.marketplace.issueToken(first.buyer) });
+    const again = await core.useCases.openRegistrationTicket.execute({
+      partition: 'aws',
+      token: core.marketplace.issueToken(first.buyer),
+    });
     await expect(
-      core.useCases.completeRegistrationForAccount.execute({ ticketId: again.id, by: customer(other.account.id) }),
+      core.useCases.completeRegistrationForAccount.execute({
+        ticketId: again.id,
+        by: customer(other.account.id),
+      }),
     ).rejects.toMatchObject({ code: 'cloud-account-registered-elsewhere' });
   });
 });
@@ -111,10 +163,28 @@ describe('flow 2: subscribing on the Marketplace product page', () => {
 describe('flow 3: changing a workspace to Amazon Cloud Account Billing', () => {
   it('moves the selected workspace to the new cloud account from the next hour', async () => {
     const core = createTestCore();
-    const owner = await core.useCases.registerAccount.execute({ username: 'carol', email: 'carol@example.com', password: 'correct horse battery', company: 'C' });
-    const ws = await core.useCases.createWorkspace.execute({ ownerAccountId: owner.id, name: 'Prod', language: 'en', siteId: 'ap1', by: customer(owner.id) });
-    const ticket = await core.useCases.openRegistrationTicket.execute({ partition: 'aws', token: core.marketplace.issueToken(buyer()) });
-    const res = await core.useCases.completeRegistrationForAccount.execute({ ticketId: ticket.id, by: customer(owner.id), bindWorkspaceIds: [ws.id] });
+    const owner = await core.useCases.registerAccount.execute({
+      username: 'carol',
+      email: 'carol@example.com',
+      password: 'correct horse battery',
+      company: 'C',
+    });
+    const ws = await core.useCases.createWorkspace.execute({
+      ownerAccountId: owner.id,
+      name: 'Prod',
+      language: 'en',
+      siteId: 'ap1',
+      by: customer(owner.id),
+    });
+    const ticket = await core.useCases.openRegistrationTicket.execute({
+      partition: 'aws',
+      token: core.marketplace.issueToken(buyer()),
+    });
+    const res = await core.useCases.completeRegistrationForAccount.execute({
+      ticketId: ticket.id,
+      by: customer(owner.id),
+      bindWorkspaceIds: [ws.id],
+    });
     const moved = res.workspaces[0]!;
     expect(moved).toMatchObject({ billingMethod: 'cloud-account', cloudAccountId: res.cloudAccount.id });
     expect(moved.billingMethodEffectiveFrom.toISOString()).toBe('2026-11-02T11:00:00.000Z');
@@ -129,17 +199,43 @@ describe('flow 4: binding several workspaces to one registered AWS account', () 
     const core = createTestCore();
     const { account, cloudAccount } = await activatedCustomer(core);
     const by = customer(account.id);
-    const ok1 = await core.useCases.createWorkspace.execute({ ownerAccountId: account.id, name: 'A', language: 'en', siteId: 'us1', by });
-    const ok2 = await core.useCases.createWorkspace.execute({ ownerAccountId: account.id, name: 'B', language: 'en', siteId: 'eu1', by });
-    const china = await core.useCases.createWorkspace.execute({ ownerAccountId: account.id, name: 'C', language: 'zh', siteId: 'cn2', by });
+    const ok1 = await core.useCases.createWorkspace.execute({
+      ownerAccountId: account.id,
+      name: 'A',
+      language: 'en',
+      siteId: 'us1',
+      by,
+    });
+    const ok2 = await core.useCases.createWorkspace.execute({
+      ownerAccountId: account.id,
+      name: 'B',
+      language: 'en',
+      siteId: 'eu1',
+      by,
+    });
+    const china = await core.useCases.createWorkspace.execute({
+      ownerAccountId: account.id,
+      name: 'C',
+      language: 'zh',
+      siteId: 'cn2',
+      by,
+    });
     await expect(
-      core.useCases.bindWorkspaces.execute({ cloudAccountId: cloudAccount.id, workspaceIds: [ok1.id, china.id, ok2.id], by }),
+      core.useCases.bindWorkspaces.execute({
+        cloudAccountId: cloudAccount.id,
+        workspaceIds: [ok1.id, china.id, ok2.id],
+        by,
+      }),
     ).rejects.toMatchObject({
       code: 'workspaces-not-bindable',
       details: { failures: [{ workspaceId: china.id, code: 'site-not-eligible-for-cloud-account' }] },
     });
     expect((await read(core, (tx) => tx.workspaces.get(ok1.id)))?.billingMethod).toBe('billing-center');
-    const done = await core.useCases.bindWorkspaces.execute({ cloudAccountId: cloudAccount.id, workspaceIds: [ok1.id, ok2.id, ok1.id], by });
+    const done = await core.useCases.bindWorkspaces.execute({
+      cloudAccountId: cloudAccount.id,
+      workspaceIds: [ok1.id, ok2.id, ok1.id],
+      by,
+    });
     expect(done.map((w) => w.cloudAccountId)).toEqual([cloudAccount.id, cloudAccount.id]);
   });
 });
@@ -167,7 +263,11 @@ describe('flow 5: cancelling on AWS', () => {
     expect(done.outcome).toBe('unsubscribe-pending->cancelled');
     for (const id of [workspace.id, second.id]) {
       const ws = await read(core, (tx) => tx.workspaces.get(id));
-      expect(ws).toMatchObject({ lockReason: 'cloud-subscription-cancelled', lockCloudAccountId: cloudAccount.id, billingMethod: null });
+      expect(ws).toMatchObject({
+        lockReason: 'cloud-subscription-cancelled',
+        lockCloudAccountId: cloudAccount.id,
+        billingMethod: null,
+      });
       expect(ws?.lockGraceEndsAt?.toISOString()).toBe('2026-11-16T13:10:00.000Z');
       const [b0] = await read(core, (tx) => tx.bindings.listForWorkspace(id));
       expect(b0?.to?.toISOString()).toBe('2026-11-02T14:00:00.000Z');
@@ -190,7 +290,11 @@ describe('flow 6: unlocking', () => {
 
   it('unlocks by choosing Billing Center settlement, even after a change this month', async () => {
     const { core, account, workspace } = await cancelledSetup();
-    const ws = await core.useCases.unlockWorkspace.execute({ workspaceId: workspace.id, method: { kind: 'billing-center' }, by: customer(account.id) });
+    const ws = await core.useCases.unlockWorkspace.execute({
+      workspaceId: workspace.id,
+      method: { kind: 'billing-center' },
+      by: customer(account.id),
+    });
     expect(ws).toMatchObject({ lockReason: null, billingMethod: 'billing-center' });
     expect(ws.billingMethodEffectiveFrom.toISOString()).toBe('2026-11-03T10:00:00.000Z');
   });
@@ -198,8 +302,14 @@ describe('flow 6: unlocking', () => {
   it('unlocks by choosing another active registered cloud account', async () => {
     const { core, account, workspace } = await cancelledSetup();
     const b2 = buyer();
-    const t = await core.useCases.openRegistrationTicket.execute({ partition: 'aws', token: core.marketplace.issueToken(b2) });
-    const { cloudAccount: other } = await core.useCases.completeRegistrationForAccount.execute({ ticketId: t.id, by: customer(account.id) });
+    const t = await core.useCases.openRegistrationTicket.execute({
+      partition: 'aws',
+      token: core.marketplace.issueToken(b2),
+    });
+    const { cloudAccount: other } = await core.useCases.completeRegistrationForAccount.execute({
+      ticketId: t.id,
+      by: customer(account.id),
+    });
     await deliver(core, b2, 'subscribe-success', new Date('2026-11-03T09:00:00Z'));
     const ws = await core.useCases.unlockWorkspace.execute({
       workspaceId: workspace.id,
@@ -213,11 +323,21 @@ describe('flow 6: unlocking', () => {
     const { core, account, workspace, buyer: b, cloudAccount } = await cancelledSetup();
     const by = customer(account.id);
     // One of them the customer already moved to Billing Center settlement; that choice stands.
-    const other = await core.useCases.createWorkspace.execute({ ownerAccountId: account.id, name: 'Other', language: 'en', siteId: 'us1', by });
+    const other = await core.useCases.createWorkspace.execute({
+      ownerAccountId: account.id,
+      name: 'Other',
+      language: 'en',
+      siteId: 'us1',
+      by,
+    });
     core.clock.set('2026-11-04T09:00:00Z');
     await deliver(core, b, 'subscribe-success', new Date('2026-11-04T08:59:00Z'));
     const ws = await read(core, (tx) => tx.workspaces.get(workspace.id));
-    expect(ws).toMatchObject({ lockReason: null, billingMethod: 'cloud-account', cloudAccountId: cloudAccount.id });
+    expect(ws).toMatchObject({
+      lockReason: null,
+      billingMethod: 'cloud-account',
+      cloudAccountId: cloudAccount.id,
+    });
     expect(ws?.billingMethodEffectiveFrom.toISOString()).toBe('2026-11-04T10:00:00.000Z');
     expect((await read(core, (tx) => tx.workspaces.get(other.id)))?.billingMethod).toBe('billing-center');
     const bindings = await read(core, (tx) => tx.bindings.listForWorkspace(workspace.id));
@@ -234,7 +354,11 @@ describe('flow 6: unlocking', () => {
     expect(r.fullyLocked).toEqual([workspace.id]);
     expect((await core.useCases.expireLockGrace.execute()).fullyLocked).toEqual([]);
     await expect(
-      core.useCases.unlockWorkspace.execute({ workspaceId: workspace.id, method: { kind: 'billing-center' }, by: customer(account.id) }),
+      core.useCases.unlockWorkspace.execute({
+        workspaceId: workspace.id,
+        method: { kind: 'billing-center' },
+        by: customer(account.id),
+      }),
     ).rejects.toMatchObject({ code: 'lock-grace-expired' });
     const ws = await core.useCases.unlockWorkspace.execute({
       workspaceId: workspace.id,
@@ -248,9 +372,14 @@ describe('flow 6: unlocking', () => {
 
   it('dissolving is allowed while locked', async () => {
     const { core, account, workspace } = await cancelledSetup();
-    const ws = await core.useCases.dissolveWorkspace.execute({ workspaceId: workspace.id, by: customer(account.id) });
+    const ws = await core.useCases.dissolveWorkspace.execute({
+      workspaceId: workspace.id,
+      by: customer(account.id),
+    });
     expect(ws.dissolvedAt).not.toBeNull();
-    await expect(core.useCases.dissolveWorkspace.execute({ workspaceId: workspace.id, by: customer(account.id) })).rejects.toMatchObject({
+    await expect(
+      core.useCases.dissolveWorkspace.execute({ workspaceId: workspace.id, by: customer(account.id) }),
+    ).rejects.toMatchObject({
       code: 'workspace-dissolved',
     });
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UNITS_CATALOG } from '../fixtures.js';
-import { activatedCustomer, createTestCore, customer, deliver, HOUR, platform, read } from '../support.js';
+import { activatedCustomer, createTestCore, customer, deliver, platform, read } from '../support.js';
 
 async function meteredCustomer() {
   const core = createTestCore({ catalog: UNITS_CATALOG });
@@ -16,7 +16,10 @@ async function meteredCustomer() {
   await deliver(core, a.buyer, 'subscribe-success', new Date('2026-11-02T10:16:00Z'));
   let k = 0;
   const push = (workspaceId: string, itemCode: string, hour: string, quantity: number) =>
-    core.useCases.recordUsage.execute({ records: [{ idempotencyKey: `k${++k}`, workspaceId, itemCode, hour, quantity }], by: platform });
+    core.useCases.recordUsage.execute({
+      records: [{ idempotencyKey: `k${++k}`, workspaceId, itemCode, hour, quantity }],
+      by: platform,
+    });
   return { core, ...a, second, push };
 }
 
@@ -28,13 +31,17 @@ describe('planning an hour', () => {
     await push(workspace.id, 'events', '2026-11-02T10:59:59Z', 5);
     core.clock.set('2026-11-02T11:00:00Z');
     expect(await core.useCases.planMetering.execute()).toEqual({ accounts: 1, hours: 1, records: 3 });
-    const r = await read(core, (tx) => tx.metering.find(cloudAccount.id, 'events', new Date('2026-11-02T10:00:00Z')));
+    const r = await read(core, (tx) =>
+      tx.metering.find(cloudAccount.id, 'events', new Date('2026-11-02T10:00:00Z')),
+    );
     expect(r).toMatchObject({ status: 'sealed', quantity: 105 });
     expect(r?.allocations).toEqual([
       { workspaceId: workspace.id, quantity: 75 },
       { workspaceId: second.id, quantity: 30 },
     ]);
-    const hosts = await read(core, (tx) => tx.metering.find(cloudAccount.id, 'hosts', new Date('2026-11-02T10:00:00Z')));
+    const hosts = await read(core, (tx) =>
+      tx.metering.find(cloudAccount.id, 'hosts', new Date('2026-11-02T10:00:00Z')),
+    );
     expect(hosts).toMatchObject({ quantity: 0, allocations: [] });
     expect(await core.useCases.planMetering.execute()).toEqual({ accounts: 0, hours: 0, records: 0 });
   });
@@ -48,11 +55,19 @@ describe('planning an hour', () => {
     await push(workspace.id, 'events', '2026-11-02T11:10:00Z', 1);
     core.clock.set('2026-11-02T12:00:00Z');
     await core.useCases.planMetering.execute();
-    const h10 = await read(core, (tx) => tx.metering.find(cloudAccount.id, 'events', new Date('2026-11-02T10:00:00Z')));
-    const h11 = await read(core, (tx) => tx.metering.find(cloudAccount.id, 'events', new Date('2026-11-02T11:00:00Z')));
+    const h10 = await read(core, (tx) =>
+      tx.metering.find(cloudAccount.id, 'events', new Date('2026-11-02T10:00:00Z')),
+    );
+    const h11 = await read(core, (tx) =>
+      tx.metering.find(cloudAccount.id, 'events', new Date('2026-11-02T11:00:00Z')),
+    );
     expect([h10?.quantity, h11?.quantity]).toEqual([10, 5]);
-    const usage = await read(core, (tx) => tx.usage.listForWorkspace(workspace.id, new Date(0), new Date('2030-01-01')));
-    expect(usage.map((u) => [u.hour.toISOString().slice(11, 13), u.meteredHour?.toISOString().slice(11, 13)])).toEqual([
+    const usage = await read(core, (tx) =>
+      tx.usage.listForWorkspace(workspace.id, new Date(0), new Date('2030-01-01')),
+    );
+    expect(
+      usage.map((u) => [u.hour.toISOString().slice(11, 13), u.meteredHour?.toISOString().slice(11, 13)]),
+    ).toEqual([
       ['10', '10'],
       ['10', '11'],
       ['11', '11'],
@@ -74,10 +89,14 @@ describe('planning an hour', () => {
     }
     core.clock.set('2026-11-03T01:00:00Z');
     await core.useCases.planMetering.execute();
-    const q = async (h: string) => (await read(core, (tx) => tx.metering.find(cloudAccount.id, 'hosts', new Date(h))))?.quantity;
-    expect([await q('2026-11-02T10:00:00Z'), await q('2026-11-02T11:00:00Z'), await q('2026-11-02T12:00:00Z'), await q('2026-11-03T00:00:00Z')]).toEqual([
-      8, 0, 3, 4,
-    ]);
+    const q = async (h: string) =>
+      (await read(core, (tx) => tx.metering.find(cloudAccount.id, 'hosts', new Date(h))))?.quantity;
+    expect([
+      await q('2026-11-02T10:00:00Z'),
+      await q('2026-11-02T11:00:00Z'),
+      await q('2026-11-02T12:00:00Z'),
+      await q('2026-11-03T00:00:00Z'),
+    ]).toEqual([8, 0, 3, 4]);
   });
 
   it('rates cost dimensions exactly, carrying fractions of a cent forward', async () => {
@@ -88,8 +107,12 @@ describe('planning an hour', () => {
     await push(workspace.id, 'spans', '2026-11-02T11:00:00Z', 1500);
     core.clock.set('2026-11-02T12:00:00Z');
     await core.useCases.planMetering.execute();
-    const c10 = await read(core, (tx) => tx.metering.find(cloudAccount.id, 'cost', new Date('2026-11-02T10:00:00Z')));
-    const c11 = await read(core, (tx) => tx.metering.find(cloudAccount.id, 'cost', new Date('2026-11-02T11:00:00Z')));
+    const c10 = await read(core, (tx) =>
+      tx.metering.find(cloudAccount.id, 'cost', new Date('2026-11-02T10:00:00Z')),
+    );
+    const c11 = await read(core, (tx) =>
+      tx.metering.find(cloudAccount.id, 'cost', new Date('2026-11-02T11:00:00Z')),
+    );
     expect([c10?.quantity, c11?.quantity]).toEqual([55, 56]);
   });
 
@@ -97,14 +120,24 @@ describe('planning an hour', () => {
     const core = createTestCore({ catalog: UNITS_CATALOG });
     const a = await activatedCustomer(core);
     await core.useCases.recordUsage.execute({
-      records: [{ idempotencyKey: 'p1', workspaceId: a.workspace.id, itemCode: 'events', hour: '2026-11-02T10:30:00Z', quantity: 9 }],
+      records: [
+        {
+          idempotencyKey: 'p1',
+          workspaceId: a.workspace.id,
+          itemCode: 'events',
+          hour: '2026-11-02T10:30:00Z',
+          quantity: 9,
+        },
+      ],
       by: platform,
     });
     core.clock.set('2026-11-02T13:00:00Z');
     expect((await core.useCases.planMetering.execute()).records).toBe(0);
     await deliver(core, a.buyer, 'subscribe-success', new Date('2026-11-02T12:59:00Z'));
     expect(await core.useCases.planMetering.execute()).toEqual({ accounts: 1, hours: 3, records: 9 });
-    const r = await read(core, (tx) => tx.metering.find(a.cloudAccount.id, 'events', new Date('2026-11-02T10:00:00Z')));
+    const r = await read(core, (tx) =>
+      tx.metering.find(a.cloudAccount.id, 'events', new Date('2026-11-02T10:00:00Z')),
+    );
     expect(r?.quantity).toBe(9);
   });
 });
@@ -117,20 +150,32 @@ describe('the end of a subscription', () => {
     await deliver(core, buyer, 'unsubscribe-pending', new Date('2026-11-02T12:19:00Z'));
     const s = await core.useCases.planMetering.execute();
     expect(s.hours).toBe(3); // 10:00 and 11:00 completed, 12:00 partial (final)
-    const final = await read(core, (tx) => tx.metering.find(cloudAccount.id, 'events', new Date('2026-11-02T12:00:00Z')));
+    const final = await read(core, (tx) =>
+      tx.metering.find(cloudAccount.id, 'events', new Date('2026-11-02T12:00:00Z')),
+    );
     expect(final).toMatchObject({ quantity: 7, isFinal: true, status: 'sealed' });
     await push(workspace.id, 'events', '2026-11-02T12:40:00Z', 2); // after the final flush
     core.clock.set('2026-11-02T12:50:00Z');
     await deliver(core, buyer, 'unsubscribe-success', new Date('2026-11-02T12:49:00Z'));
     core.clock.set('2026-11-02T15:00:00Z');
     expect((await core.useCases.planMetering.execute()).records).toBe(0);
-    const usage = await read(core, (tx) => tx.usage.listForWorkspace(workspace.id, new Date(0), new Date('2030-01-01')));
+    const usage = await read(core, (tx) =>
+      tx.usage.listForWorkspace(workspace.id, new Date(0), new Date('2030-01-01')),
+    );
     expect(usage.map((u) => [u.status, u.reason])).toEqual([
       ['metered', null],
       ['not-billable', 'subscription-cancelled'],
     ]);
     const after = await core.useCases.recordUsage.execute({
-      records: [{ idempotencyKey: 'late', workspaceId: workspace.id, itemCode: 'events', hour: '2026-11-02T12:45:00Z', quantity: 1 }],
+      records: [
+        {
+          idempotencyKey: 'late',
+          workspaceId: workspace.id,
+          itemCode: 'events',
+          hour: '2026-11-02T12:45:00Z',
+          quantity: 1,
+        },
+      ],
       by: platform,
     });
     expect(after[0]).toMatchObject({ result: 'accepted', status: 'not-billable' });
@@ -154,9 +199,16 @@ describe('sending to AWS', () => {
     core.clock.advance(121_000);
     const s = await core.useCases.submitMetering.execute({ workerId: 'w2' });
     expect(s).toMatchObject({ claimed: 3, accepted: 3 });
-    const r = await read(core, (tx) => tx.metering.find(cloudAccount.id, 'events', new Date('2026-11-02T10:00:00Z')));
+    const r = await read(core, (tx) =>
+      tx.metering.find(cloudAccount.id, 'events', new Date('2026-11-02T10:00:00Z')),
+    );
     expect(r).toMatchObject({ status: 'accepted', attempts: 2, quantity: 12 });
-    expect(core.marketplace.accepted().filter((x) => x.dimension === 'events').map((x) => x.quantity)).toEqual([12]);
+    expect(
+      core.marketplace
+        .accepted()
+        .filter((x) => x.dimension === 'events')
+        .map((x) => x.quantity),
+    ).toEqual([12]);
   });
 
   it('retries throttled records with back-off, ignores results for records another worker took over', async () => {
@@ -166,7 +218,10 @@ describe('sending to AWS', () => {
     expect(s1).toMatchObject({ claimed: 3, retry: 2, accepted: 1 });
     expect((await core.useCases.submitMetering.execute({ workerId: 'w1' })).claimed).toBe(0); // backing off
     core.clock.advance(60_000);
-    expect(await core.useCases.submitMetering.execute({ workerId: 'w1' })).toMatchObject({ claimed: 2, accepted: 2 });
+    expect(await core.useCases.submitMetering.execute({ workerId: 'w1' })).toMatchObject({
+      claimed: 2,
+      accepted: 2,
+    });
     // A slow worker's stale result changes nothing.
     const claimed = await core.useCases.submitMetering.claim('slow', 10);
     expect(claimed).toHaveLength(0);
@@ -199,7 +254,13 @@ describe('sending to AWS', () => {
 describe('usage ingestion', () => {
   it('answers per record: accepted, duplicate, conflicting key, unknown workspace or item, bad hour or quantity', async () => {
     const { core, workspace } = await meteredCustomer();
-    const ok = { idempotencyKey: 'a', workspaceId: workspace.id, itemCode: 'events', hour: '2026-11-02T10:00:00Z', quantity: 1 };
+    const ok = {
+      idempotencyKey: 'a',
+      workspaceId: workspace.id,
+      itemCode: 'events',
+      hour: '2026-11-02T10:00:00Z',
+      quantity: 1,
+    };
     const res = await core.useCases.recordUsage.execute({
       records: [
         ok,
@@ -231,32 +292,80 @@ describe('usage ingestion', () => {
     ]);
     const again = await core.useCases.recordUsage.execute({ records: [ok], by: platform });
     expect(again[0]).toMatchObject({ result: 'duplicate', status: 'pending' });
-    await expect(core.useCases.recordUsage.execute({ records: new Array(1001).fill(ok), by: platform })).rejects.toMatchObject({
+    await expect(
+      core.useCases.recordUsage.execute({ records: new Array(1001).fill(ok), by: platform }),
+    ).rejects.toMatchObject({
       code: 'usage-batch-too-large',
     });
-    await expect(core.useCases.recordUsage.execute({ records: [ok], by: customer(workspace.ownerAccountId) })).rejects.toMatchObject({
+    await expect(
+      core.useCases.recordUsage.execute({ records: [ok], by: customer(workspace.ownerAccountId) }),
+    ).rejects.toMatchObject({
       code: 'not-allowed',
     });
   });
 
   it('fixes the payer of an hour at ingestion: the old payer keeps the hour in which the method changed', async () => {
     const core = createTestCore({ catalog: UNITS_CATALOG });
-    const owner = await core.useCases.registerAccount.execute({ username: 'payer', email: 'p@example.com', password: 'correct horse battery', company: 'P' });
-    const ws = await core.useCases.createWorkspace.execute({ ownerAccountId: owner.id, name: 'W', language: 'en', siteId: 'us1', by: customer(owner.id) });
+    const owner = await core.useCases.registerAccount.execute({
+      username: 'payer',
+      email: 'p@example.com',
+      password: 'correct horse battery',
+      company: 'P',
+    });
+    const ws = await core.useCases.createWorkspace.execute({
+      ownerAccountId: owner.id,
+      name: 'W',
+      language: 'en',
+      siteId: 'us1',
+      by: customer(owner.id),
+    });
     const a = await activatedCustomer(core); // unrelated buyer, to prove isolation
     void a;
-    const t = await core.useCases.openRegistrationTicket.execute({ partition: 'aws', token: core.marketplace.issueToken({ partition: 'aws', productCode: 'prodglobal0001', customerIdentifier: 'LEGACY1', customerAwsAccountId: null, licenseArn: null }) });
-    const { cloudAccount } = await core.useCases.completeRegistrationForAccount.execute({ ticketId: t.id, by: customer(owner.id), bindWorkspaceIds: [ws.id] });
+    const t = await core.useCases.openRegistrationTicket.execute({
+      partition: 'aws',
+      token: core.marketplace.issueToken({
+        partition: 'aws',
+        productCode: 'prodglobal0001',
+        customerIdentifier: 'LEGACY1',
+        customerAwsAccountId: null,
+        licenseArn: null,
+      }),
+    });
+    const { cloudAccount } = await core.useCases.completeRegistrationForAccount.execute({
+      ticketId: t.id,
+      by: customer(owner.id),
+      bindWorkspaceIds: [ws.id],
+    });
     const res = await core.useCases.recordUsage.execute({
       records: [
-        { idempotencyKey: 'x1', workspaceId: ws.id, itemCode: 'events', hour: '2026-11-02T10:50:00Z', quantity: 1 },
-        { idempotencyKey: 'x2', workspaceId: ws.id, itemCode: 'events', hour: '2026-11-02T11:10:00Z', quantity: 1 },
+        {
+          idempotencyKey: 'x1',
+          workspaceId: ws.id,
+          itemCode: 'events',
+          hour: '2026-11-02T10:50:00Z',
+          quantity: 1,
+        },
+        {
+          idempotencyKey: 'x2',
+          workspaceId: ws.id,
+          itemCode: 'events',
+          hour: '2026-11-02T11:10:00Z',
+          quantity: 1,
+        },
       ],
       by: platform,
     });
     core.clock.set('2026-11-02T11:30:00Z');
     const second = await core.useCases.recordUsage.execute({
-      records: [{ idempotencyKey: 'x2', workspaceId: ws.id, itemCode: 'events', hour: '2026-11-02T11:10:00Z', quantity: 1 }],
+      records: [
+        {
+          idempotencyKey: 'x2',
+          workspaceId: ws.id,
+          itemCode: 'events',
+          hour: '2026-11-02T11:10:00Z',
+          quantity: 1,
+        },
+      ],
       by: platform,
     });
     expect(res[0]).toMatchObject({ result: 'accepted', status: 'billing-center' });

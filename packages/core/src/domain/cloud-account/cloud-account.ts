@@ -3,10 +3,21 @@ import { hourStart } from '../../shared/time.js';
 import type { AwsPartition } from '../site/site.js';
 import { type CustomerRef, licenseIdOf } from './customer-ref.js';
 
-export const SUBSCRIPTION_STATES = ['pending', 'active', 'unsubscribe-pending', 'cancelled', 'failed'] as const;
+export const SUBSCRIPTION_STATES = [
+  'pending',
+  'active',
+  'unsubscribe-pending',
+  'cancelled',
+  'failed',
+] as const;
 export type SubscriptionState = (typeof SUBSCRIPTION_STATES)[number];
 
-export const LIFECYCLE_ACTIONS = ['subscribe-success', 'subscribe-fail', 'unsubscribe-pending', 'unsubscribe-success'] as const;
+export const LIFECYCLE_ACTIONS = [
+  'subscribe-success',
+  'subscribe-fail',
+  'unsubscribe-pending',
+  'unsubscribe-success',
+] as const;
 export type LifecycleAction = (typeof LIFECYCLE_ACTIONS)[number];
 
 /** A lifecycle message as history: what happened, when AWS stamped it, and its message id (tie-break). */
@@ -42,14 +53,20 @@ function transition(state: SubscriptionState, action: LifecycleAction): Subscrip
 }
 
 const byLifecycleOrder = (a: LifecycleFact, b: LifecycleFact) =>
-  a.occurredAt.getTime() - b.occurredAt.getTime() || RANK[a.action] - RANK[b.action] || (a.messageId < b.messageId ? -1 : a.messageId > b.messageId ? 1 : 0);
+  a.occurredAt.getTime() - b.occurredAt.getTime() ||
+  RANK[a.action] - RANK[b.action] ||
+  (a.messageId < b.messageId ? -1 : a.messageId > b.messageId ? 1 : 0);
 
 /**
  * The state a set of lifecycle messages leads to: they are replayed in the order AWS stamped them, so the
  * result is the same for every delivery order, with or without duplicates, and a stale subscribe-success
  * never reactivates a subscription that a later message ended.
  */
-export function foldLifecycle(facts: readonly LifecycleFact[]): { state: SubscriptionState; cancelledAt: Date | null; last: LifecycleFact | null } {
+export function foldLifecycle(facts: readonly LifecycleFact[]): {
+  state: SubscriptionState;
+  cancelledAt: Date | null;
+  last: LifecycleFact | null;
+} {
   const seen = new Set<string>();
   const ordered = facts.filter((f) => !seen.has(f.messageId) && seen.add(f.messageId)).sort(byLifecycleOrder);
   let state: SubscriptionState = 'pending';
@@ -202,7 +219,8 @@ export class CloudAccount {
       this.licenseArn = ref.licenseArn;
       this.licenseId = licenseIdOf(ref.licenseArn);
     }
-    if (ref.customerAwsAccountId && !this.customerAwsAccountId) this.customerAwsAccountId = ref.customerAwsAccountId;
+    if (ref.customerAwsAccountId && !this.customerAwsAccountId)
+      this.customerAwsAccountId = ref.customerAwsAccountId;
   }
 
   /**
@@ -216,7 +234,10 @@ export class CloudAccount {
     const from = this.state;
     this.cancelledAt = cancelledAt;
     if (from === to) {
-      return { applied: false, reason: last && history.length && last !== history[history.length - 1] ? 'stale' : 'no-change' };
+      return {
+        applied: false,
+        reason: last && history.length && last !== history[history.length - 1] ? 'stale' : 'no-change',
+      };
     }
     this.state = to;
     this.stateChangedAt = now;

@@ -69,11 +69,20 @@ export class PricingCatalog {
       throw new ValidationError('invalid-catalog', msg);
     };
     if (!file || typeof file !== 'object') fail('The pricing catalog must be an object.');
-    if (!Number.isInteger(file.meteringWindowHours) || file.meteringWindowHours < 1 || file.meteringWindowHours > 24) {
+    if (
+      !Number.isInteger(file.meteringWindowHours) ||
+      file.meteringWindowHours < 1 ||
+      file.meteringWindowHours > 24
+    ) {
       fail('meteringWindowHours must be a whole number of hours from 1 to 24.');
     }
     for (const [c, def] of Object.entries(file.currencies ?? {})) {
-      if (!/^[A-Z]{3}$/.test(c) || !Number.isInteger(def.minorDigits) || def.minorDigits < 0 || def.minorDigits > 4) {
+      if (
+        !/^[A-Z]{3}$/.test(c) ||
+        !Number.isInteger(def.minorDigits) ||
+        def.minorDigits < 0 ||
+        def.minorDigits > 4
+      ) {
         fail(`Currency "${c}" needs a 3-letter code and minorDigits from 0 to 4.`);
       }
     }
@@ -85,7 +94,8 @@ export class PricingCatalog {
     for (const d of file.dimensions ?? []) {
       // AWS dimension names: up to 100 characters of letters, digits, "_" and "-" (we are stricter).
       if (!/^[A-Za-z0-9_-]{1,100}$/.test(d.name)) fail(`Dimension name "${d.name}" is invalid.`);
-      if (d.measure !== 'units' && d.measure !== 'cost') fail(`Dimension "${d.name}" measure must be units or cost.`);
+      if (d.measure !== 'units' && d.measure !== 'cost')
+        fail(`Dimension "${d.name}" measure must be units or cost.`);
       if (dims.has(d.name)) fail(`Dimension "${d.name}" is listed twice.`);
       dims.set(d.name, d);
     }
@@ -95,13 +105,16 @@ export class PricingCatalog {
     for (const it of file.items ?? []) {
       if (!/^[a-z0-9][a-z0-9-]{0,63}$/.test(it.code)) fail(`Billing item code "${it.code}" is invalid.`);
       if (items.has(it.code)) fail(`Billing item "${it.code}" is listed twice.`);
-      if (!Number.isSafeInteger(it.unitSize) || it.unitSize < 1) fail(`Billing item "${it.code}" unitSize must be ≥ 1.`);
-      if (it.aggregation !== 'sum' && it.aggregation !== 'max') fail(`Billing item "${it.code}" aggregation must be sum or max.`);
+      if (!Number.isSafeInteger(it.unitSize) || it.unitSize < 1)
+        fail(`Billing item "${it.code}" unitSize must be ≥ 1.`);
+      if (it.aggregation !== 'sum' && it.aggregation !== 'max')
+        fail(`Billing item "${it.code}" aggregation must be sum or max.`);
       const dim = dims.get(it.dimension);
       if (!dim) fail(`Billing item "${it.code}" maps to unknown dimension "${it.dimension}".`);
       if (dim?.measure === 'units') {
         const other = unitsDimensionUse.get(it.dimension);
-        if (other) fail(`Units dimension "${it.dimension}" can carry one item only (${other} and ${it.code}).`);
+        if (other)
+          fail(`Units dimension "${it.dimension}" can carry one item only (${other} and ${it.code}).`);
         unitsDimensionUse.set(it.dimension, it.code);
       }
       for (const c of Object.values(file.partitionCurrency)) {
@@ -109,13 +122,15 @@ export class PricingCatalog {
       }
       for (const [cur, price] of Object.entries(it.prices)) parseMicros(`${it.code}.prices.${cur}`, price);
       for (const [site, byCur] of Object.entries(it.sitePrices ?? {})) {
-        for (const [cur, price] of Object.entries(byCur)) parseMicros(`${it.code}.sitePrices.${site}.${cur}`, price);
+        for (const [cur, price] of Object.entries(byCur))
+          parseMicros(`${it.code}.sitePrices.${site}.${cur}`, price);
       }
       items.set(it.code, it);
     }
     if (items.size === 0) fail('The catalog needs at least one billing item.');
     for (const d of dims.values()) {
-      if (![...items.values()].some((i) => i.dimension === d.name)) fail(`Dimension "${d.name}" has no billing item.`);
+      if (![...items.values()].some((i) => i.dimension === d.name))
+        fail(`Dimension "${d.name}" has no billing item.`);
     }
     this.items = items;
     this.dimensions = [...dims.values()];
@@ -144,7 +159,8 @@ export class PricingCatalog {
     let r = this.rateCache.get(key);
     if (r) return r;
     const item = this.items.get(itemCode);
-    if (!item) throw new ValidationError('unknown-billing-item', `Billing item "${itemCode}" is not in the catalog.`);
+    if (!item)
+      throw new ValidationError('unknown-billing-item', `Billing item "${itemCode}" is not in the catalog.`);
     const dim = this.dimensionByName.get(item.dimension) as DimensionDef;
     if (dim.measure === 'units') {
       r = { numeratorPerUnit: 1n, denominator: BigInt(item.unitSize) };
@@ -152,7 +168,10 @@ export class PricingCatalog {
       const cur = this.currencyOf(partition);
       const price = item.sitePrices?.[siteId]?.[cur] ?? item.prices[cur] ?? '0';
       const minor = 10n ** BigInt(this.file.currencies[cur]?.minorDigits ?? 2);
-      r = { numeratorPerUnit: parseMicros(itemCode, price) * minor, denominator: BigInt(item.unitSize) * MICRO };
+      r = {
+        numeratorPerUnit: parseMicros(itemCode, price) * minor,
+        denominator: BigInt(item.unitSize) * MICRO,
+      };
     }
     this.rateCache.set(key, r);
     return r;

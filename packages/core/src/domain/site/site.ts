@@ -36,13 +36,20 @@ export class SiteCatalog {
   constructor(sites: readonly Site[]) {
     const byId = new Map<string, Site>();
     for (const s of sites) {
-      if (!/^[a-z0-9-]{2,16}$/.test(s.id)) throw new ValidationError('invalid-site-list', `Site id "${s.id}" is invalid.`);
+      if (!/^[a-z0-9-]{2,16}$/.test(s.id))
+        throw new ValidationError('invalid-site-list', `Site id "${s.id}" is invalid.`);
       if (byId.has(s.id)) throw new ValidationError('invalid-site-list', `Site "${s.id}" is listed twice.`);
       if (s.cloud === 'aws' && !s.awsPartition) {
-        throw new ValidationError('invalid-site-list', `AWS site "${s.id}" must name its partition (aws or aws-cn).`);
+        throw new ValidationError(
+          'invalid-site-list',
+          `AWS site "${s.id}" must name its partition (aws or aws-cn).`,
+        );
       }
       if (s.cloud !== 'aws' && s.awsPartition) {
-        throw new ValidationError('invalid-site-list', `Site "${s.id}" is not on AWS but names an AWS partition.`);
+        throw new ValidationError(
+          'invalid-site-list',
+          `Site "${s.id}" is not on AWS but names an AWS partition.`,
+        );
       }
       byId.set(s.id, s);
     }

@@ -9,7 +9,12 @@ export type WorkspaceLanguage = (typeof WORKSPACE_LANGUAGES)[number];
 export type BillingMethod = { kind: 'billing-center' } | { kind: 'cloud-account'; cloudAccountId: string };
 export type BillingMethodKind = BillingMethod['kind'];
 
-export const LOCK_REASONS = ['cloud-subscription-cancelled', 'cloud-subscription-failed', 'arrears', 'operator'] as const;
+export const LOCK_REASONS = [
+  'cloud-subscription-cancelled',
+  'cloud-subscription-failed',
+  'arrears',
+  'operator',
+] as const;
 export type LockReason = (typeof LOCK_REASONS)[number];
 
 export interface Lock {
@@ -199,8 +204,10 @@ type MethodNames =
 
 export function assertLockReason(value: unknown): LockReason {
   if (typeof value !== 'string' || !(LOCK_REASONS as readonly string[]).includes(value)) {
-    throw new ValidationError('invalid-lock-reason', `Lock reason must be one of: ${LOCK_REASONS.join(', ')}.`);
+    throw new ValidationError(
+      'invalid-lock-reason',
+      `Lock reason must be one of: ${LOCK_REASONS.join(', ')}.`,
+    );
   }
   return value as LockReason;
 }
-

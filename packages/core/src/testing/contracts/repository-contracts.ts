@@ -63,7 +63,12 @@ export function defineRepositoryContracts(h: ContractHarness, factory: UnitOfWor
 
     it('returns entities with their behaviour and exact field values', async () => {
       const a = await seedAccount();
-      const w = mother.workspace({ ownerAccountId: a.id, lockReason: 'arrears', lockedAt: at(1), lockGraceEndsAt: at(2) });
+      const w = mother.workspace({
+        ownerAccountId: a.id,
+        lockReason: 'arrears',
+        lockedAt: at(1),
+        lockGraceEndsAt: at(2),
+      });
       await tx((t) => t.workspaces.add(w));
       const got = await tx((t) => t.workspaces.get(w.id));
       expect(got?.isLocked).toBe(true);
@@ -130,19 +135,29 @@ export function defineRepositoryContracts(h: ContractHarness, factory: UnitOfWor
       });
       const p1 = await tx((t) => t.workspaces.list({ ownerAccountId: a.id }, { limit: 2 }));
       expect(p1.items.map((w) => w.id)).toEqual([mine[0]!.id, mine[1]!.id]);
-      const p2 = await tx((t) => t.workspaces.list({ ownerAccountId: a.id }, { limit: 2, cursor: p1.nextCursor }));
+      const p2 = await tx((t) =>
+        t.workspaces.list({ ownerAccountId: a.id }, { limit: 2, cursor: p1.nextCursor }),
+      );
       expect(p2.items.map((w) => w.id)).toEqual([mine[2]!.id, mine[3]!.id]);
       expect(p2.nextCursor).toBeNull();
-      const locked = await tx((t) => t.workspaces.list({ ownerAccountId: a.id, locked: true }, { limit: 10 }));
+      const locked = await tx((t) =>
+        t.workspaces.list({ ownerAccountId: a.id, locked: true }, { limit: 10 }),
+      );
       expect(locked.items.map((w) => w.id)).toEqual([mine[3]!.id]);
-      const all = await tx((t) => t.workspaces.list({ ownerAccountId: a.id, includeDissolved: true }, { limit: 10 }));
+      const all = await tx((t) =>
+        t.workspaces.list({ ownerAccountId: a.id, includeDissolved: true }, { limit: 10 }),
+      );
       expect(all.items).toHaveLength(5);
     });
 
     it('lists the workspaces a cloud account settles, and those its ending locked', async () => {
       const a = await seedAccount();
       const ca = mother.cloudAccount({ ownerAccountId: a.id });
-      const settled = mother.workspace({ ownerAccountId: a.id, billingMethod: 'cloud-account', cloudAccountId: ca.id });
+      const settled = mother.workspace({
+        ownerAccountId: a.id,
+        billingMethod: 'cloud-account',
+        cloudAccountId: ca.id,
+      });
       const lockedBy = mother.workspace({
         ownerAccountId: a.id,
         billingMethod: null,
@@ -151,15 +166,24 @@ export function defineRepositoryContracts(h: ContractHarness, factory: UnitOfWor
         lockGraceEndsAt: at(24),
         lockCloudAccountId: ca.id,
       });
-      const dissolved = mother.workspace({ ownerAccountId: a.id, billingMethod: 'cloud-account', cloudAccountId: ca.id, dissolvedAt: at(0) });
+      const dissolved = mother.workspace({
+        ownerAccountId: a.id,
+        billingMethod: 'cloud-account',
+        cloudAccountId: ca.id,
+        dissolvedAt: at(0),
+      });
       await tx(async (t) => {
         await t.cloudAccounts.add(ca);
         for (const w of [settled, lockedBy, dissolved]) await t.workspaces.add(w);
       });
       expect((await tx((t) => t.workspaces.listSettledBy(ca.id))).map((w) => w.id)).toEqual([settled.id]);
-      expect((await tx((t) => t.workspaces.listLockedByCloudAccount(ca.id))).map((w) => w.id)).toEqual([lockedBy.id]);
+      expect((await tx((t) => t.workspaces.listLockedByCloudAccount(ca.id))).map((w) => w.id)).toEqual([
+        lockedBy.id,
+      ]);
       expect((await tx((t) => t.workspaces.listGraceExpired(at(23), 10))).map((w) => w.id)).toEqual([]);
-      expect((await tx((t) => t.workspaces.listGraceExpired(at(24), 10))).map((w) => w.id)).toEqual([lockedBy.id]);
+      expect((await tx((t) => t.workspaces.listGraceExpired(at(24), 10))).map((w) => w.id)).toEqual([
+        lockedBy.id,
+      ]);
       expect(await tx((t) => t.workspaces.getMany([settled.id, 'unknown']))).toHaveLength(1);
     });
   });
@@ -176,26 +200,59 @@ export function defineRepositoryContracts(h: ContractHarness, factory: UnitOfWor
         customerIdentifier: 'X01EXAMPLEX',
         productCode: 'prodlegacy',
       });
-      const china = mother.cloudAccount({ ownerAccountId: a.id, partition: 'aws-cn', agreementId: 'agmt-1', customerAwsAccountId: '210987654321' });
+      const china = mother.cloudAccount({
+        ownerAccountId: a.id,
+        partition: 'aws-cn',
+        agreementId: 'agmt-1',
+        customerAwsAccountId: '210987654321',
+      });
       await tx(async (t) => {
         for (const c of [modern, legacy, china]) await t.cloudAccounts.add(c);
       });
-      const find = (ref: Parameters<TransactionContext['cloudAccounts']['findByCustomer']>[0]) => tx((t) => t.cloudAccounts.findByCustomer(ref));
-      expect((await find({ partition: 'aws', licenseArn: `aws:license-manager:us-east-1:1:${modern.licenseId}` }))?.id).toBe(modern.id);
-      expect((await find({ partition: 'aws', customerIdentifier: 'X01EXAMPLEX', productCode: 'prodlegacy' }))?.id).toBe(legacy.id);
-      expect(await find({ partition: 'aws', customerIdentifier: 'X01EXAMPLEX', productCode: 'other' })).toBeNull();
+      const find = (ref: Parameters<TransactionContext['cloudAccounts']['findByCustomer']>[0]) =>
+        tx((t) => t.cloudAccounts.findByCustomer(ref));
+      expect(
+        (await find({ partition: 'aws', licenseArn: `aws:license-manager:us-east-1:1:${modern.licenseId}` }))
+          ?.id,
+      ).toBe(modern.id);
+      expect(
+        (await find({ partition: 'aws', customerIdentifier: 'X01EXAMPLEX', productCode: 'prodlegacy' }))?.id,
+      ).toBe(legacy.id);
+      expect(
+        await find({ partition: 'aws', customerIdentifier: 'X01EXAMPLEX', productCode: 'other' }),
+      ).toBeNull();
       expect((await find({ partition: 'aws-cn', agreementId: 'agmt-1' }))?.id).toBe(china.id);
       expect(await find({ partition: 'aws', agreementId: 'agmt-1' })).toBeNull();
-      expect((await find({ partition: 'aws', customerAwsAccountId: '123456789012', productCode: 'prodglobal0001' }))?.id).toBe(modern.id);
-      expect((await tx((t) => t.cloudAccounts.listByOwner(a.id))).map((c) => c.id).sort()).toEqual([modern.id, legacy.id, china.id].sort());
+      expect(
+        (
+          await find({
+            partition: 'aws',
+            customerAwsAccountId: '123456789012',
+            productCode: 'prodglobal0001',
+          })
+        )?.id,
+      ).toBe(modern.id);
+      expect((await tx((t) => t.cloudAccounts.listByOwner(a.id))).map((c) => c.id).sort()).toEqual(
+        [modern.id, legacy.id, china.id].sort(),
+      );
     });
 
     it('lists accounts due for metering in id order after a cursor', async () => {
       const a = await seedAccount();
       const due1 = mother.cloudAccount({ ownerAccountId: a.id, state: 'active', meteringFrom: at(0) });
-      const due2 = mother.cloudAccount({ ownerAccountId: a.id, state: 'unsubscribe-pending', meteringFrom: at(-2), meteredThrough: at(-1) });
+      const due2 = mother.cloudAccount({
+        ownerAccountId: a.id,
+        state: 'unsubscribe-pending',
+        meteringFrom: at(-2),
+        meteredThrough: at(-1),
+      });
       const notYet = mother.cloudAccount({ ownerAccountId: a.id, state: 'active', meteringFrom: at(1) });
-      const flush = mother.cloudAccount({ ownerAccountId: a.id, state: 'unsubscribe-pending', meteringFrom: at(1), finalFlushRequestedAt: at(1.5) });
+      const flush = mother.cloudAccount({
+        ownerAccountId: a.id,
+        state: 'unsubscribe-pending',
+        meteringFrom: at(1),
+        finalFlushRequestedAt: at(1.5),
+      });
       const pending = mother.cloudAccount({ ownerAccountId: a.id, state: 'pending', meteringFrom: at(0) });
       await tx(async (t) => {
         for (const c of [due1, due2, notYet, flush, pending]) await t.cloudAccounts.add(c);
@@ -225,7 +282,13 @@ export function defineRepositoryContracts(h: ContractHarness, factory: UnitOfWor
 
   describe('BindingRepository', () => {
     it('finds the open binding and the one covering an hour', async () => {
-      const closed = mother.binding({ workspaceId: 'ws-a', cloudAccountId: 'ca-1', from: at(0), to: at(2), endReason: 'billing-method-changed' });
+      const closed = mother.binding({
+        workspaceId: 'ws-a',
+        cloudAccountId: 'ca-1',
+        from: at(0),
+        to: at(2),
+        endReason: 'billing-method-changed',
+      });
       const open = mother.binding({ workspaceId: 'ws-a', cloudAccountId: 'ca-2', from: at(2) });
       await tx(async (t) => {
         await t.bindings.add(closed);
@@ -235,21 +298,45 @@ export function defineRepositoryContracts(h: ContractHarness, factory: UnitOfWor
       expect((await tx((t) => t.bindings.findCovering('ws-a', at(1))))?.id).toBe(closed.id);
       expect((await tx((t) => t.bindings.findCovering('ws-a', at(2))))?.id).toBe(open.id);
       expect(await tx((t) => t.bindings.findCovering('ws-a', at(-1)))).toBeNull();
-      expect((await tx((t) => t.bindings.listForWorkspace('ws-a'))).map((b) => b.id)).toEqual([closed.id, open.id]);
+      expect((await tx((t) => t.bindings.listForWorkspace('ws-a'))).map((b) => b.id)).toEqual([
+        closed.id,
+        open.id,
+      ]);
       expect((await tx((t) => t.bindings.listForCloudAccount('ca-1'))).map((b) => b.id)).toEqual([closed.id]);
     });
   });
 
   describe('UsageRepository', () => {
     it('is idempotent on the key and lists pending usage of a payer up to an hour', async () => {
-      const u1 = mother.usage({ workspaceId: 'ws-a', payerCloudAccountId: 'ca-1', status: 'pending', hour: at(0) });
-      const u2 = mother.usage({ workspaceId: 'ws-a', payerCloudAccountId: 'ca-1', status: 'pending', hour: at(1) });
-      const u3 = mother.usage({ workspaceId: 'ws-b', payerCloudAccountId: 'ca-2', status: 'pending', hour: at(0) });
+      const u1 = mother.usage({
+        workspaceId: 'ws-a',
+        payerCloudAccountId: 'ca-1',
+        status: 'pending',
+        hour: at(0),
+      });
+      const u2 = mother.usage({
+        workspaceId: 'ws-a',
+        payerCloudAccountId: 'ca-1',
+        status: 'pending',
+        hour: at(1),
+      });
+      const u3 = mother.usage({
+        workspaceId: 'ws-b',
+        payerCloudAccountId: 'ca-2',
+        status: 'pending',
+        hour: at(0),
+      });
       await tx((t) => t.usage.addMany([u1, u2, u3]));
-      await expect(tx((t) => t.usage.addMany([mother.usage({ workspaceId: 'ws-a', idempotencyKey: u1.idempotencyKey })]))).rejects.toMatchObject({
+      await expect(
+        tx((t) =>
+          t.usage.addMany([mother.usage({ workspaceId: 'ws-a', idempotencyKey: u1.idempotencyKey })]),
+        ),
+      ).rejects.toMatchObject({
         code: 'duplicate-key',
       });
-      expect((await tx((t) => t.usage.findByKeys([u1.idempotencyKey, 'nope']))).map((u) => u.id)).toEqual([u1.id]);
+      expect((await tx((t) => t.usage.findByKeys([u1.idempotencyKey, 'nope']))).map((u) => u.id)).toEqual([
+        u1.id,
+      ]);
       expect((await tx((t) => t.usage.listPendingForPayer('ca-1', at(0)))).map((u) => u.id)).toEqual([u1.id]);
       await tx(async (t) => {
         const [x] = await t.usage.listPendingForPayer('ca-1', at(0));
@@ -258,7 +345,10 @@ export function defineRepositoryContracts(h: ContractHarness, factory: UnitOfWor
       });
       expect((await tx((t) => t.usage.listPendingForPayer('ca-1', at(5)))).map((u) => u.id)).toEqual([u2.id]);
       expect((await tx((t) => t.usage.listForMeteringRecord('mr-1'))).map((u) => u.id)).toEqual([u1.id]);
-      expect((await tx((t) => t.usage.listForWorkspace('ws-a', at(0), at(2)))).map((u) => u.id)).toEqual([u1.id, u2.id]);
+      expect((await tx((t) => t.usage.listForWorkspace('ws-a', at(0), at(2)))).map((u) => u.id)).toEqual([
+        u1.id,
+        u2.id,
+      ]);
     });
   });
 
@@ -266,7 +356,9 @@ export function defineRepositoryContracts(h: ContractHarness, factory: UnitOfWor
     it('keeps one record per (account, dimension, hour) and preserves allocations', async () => {
       const r = mother.meteringRecord({ cloudAccountId: 'ca-1' });
       await tx((t) => t.metering.addMany([r]));
-      await expect(tx((t) => t.metering.addMany([mother.meteringRecord({ cloudAccountId: 'ca-1' })]))).rejects.toMatchObject({ code: 'duplicate-key' });
+      await expect(
+        tx((t) => t.metering.addMany([mother.meteringRecord({ cloudAccountId: 'ca-1' })])),
+      ).rejects.toMatchObject({ code: 'duplicate-key' });
       const got = await tx((t) => t.metering.find('ca-1', 'usage_cost', T0));
       expect(got?.allocations).toEqual(r.allocations);
       expect(got?.quantity).toBe(42);
@@ -277,14 +369,28 @@ export function defineRepositoryContracts(h: ContractHarness, factory: UnitOfWor
       const now = at(3);
       const sealed = mother.meteringRecord({ cloudAccountId: 'ca-1', hour: at(0) });
       const backingOff = mother.meteringRecord({ cloudAccountId: 'ca-1', hour: at(1), nextAttemptAt: at(4) });
-      const leasedLive = mother.meteringRecord({ cloudAccountId: 'ca-1', hour: at(2), status: 'submitted', leaseOwner: 'w1', leaseUntil: at(4) });
-      const leasedDead = mother.meteringRecord({ cloudAccountId: 'ca-2', hour: at(2), status: 'submitted', leaseOwner: 'w1', leaseUntil: at(2.5) });
+      const leasedLive = mother.meteringRecord({
+        cloudAccountId: 'ca-1',
+        hour: at(2),
+        status: 'submitted',
+        leaseOwner: 'w1',
+        leaseUntil: at(4),
+      });
+      const leasedDead = mother.meteringRecord({
+        cloudAccountId: 'ca-2',
+        hour: at(2),
+        status: 'submitted',
+        leaseOwner: 'w1',
+        leaseUntil: at(2.5),
+      });
       const done = mother.meteringRecord({ cloudAccountId: 'ca-2', hour: at(0), status: 'accepted' });
       await tx((t) => t.metering.addMany([sealed, backingOff, leasedLive, leasedDead, done]));
       const claimable = await tx((t) => t.metering.listClaimable(now, 10));
       expect(claimable.map((r) => r.id)).toEqual([sealed.id, leasedDead.id]);
       expect((await tx((t) => t.metering.listClaimable(now, 1))).map((r) => r.id)).toEqual([sealed.id]);
-      expect((await tx((t) => t.metering.listUnsentFrom('ca-1', at(1)))).map((r) => r.id)).toEqual([backingOff.id]);
+      expect((await tx((t) => t.metering.listUnsentFrom('ca-1', at(1)))).map((r) => r.id)).toEqual([
+        backingOff.id,
+      ]);
       const page = await tx((t) => t.metering.listForCloudAccount('ca-1', { limit: 2 }));
       expect(page.items).toHaveLength(2);
       expect(page.nextCursor).not.toBeNull();
@@ -317,14 +423,21 @@ export function defineRepositoryContracts(h: ContractHarness, factory: UnitOfWor
       await tx(async (t) => {
         for (const e of [e1, e2, e3, e4]) await t.marketplaceEvents.add(e);
       });
-      await expect(tx((t) => t.marketplaceEvents.add(mother.marketplaceEvent({ messageId: e1.messageId })))).rejects.toMatchObject({
+      await expect(
+        tx((t) => t.marketplaceEvents.add(mother.marketplaceEvent({ messageId: e1.messageId }))),
+      ).rejects.toMatchObject({
         code: 'duplicate-key',
       });
       expect((await tx((t) => t.marketplaceEvents.findByMessageId(e2.messageId)))?.id).toBe(e2.id);
       expect((await tx((t) => t.marketplaceEvents.listParked('aws'))).map((e) => e.id)).toEqual([e1.id]);
       expect(await tx((t) => t.marketplaceEvents.listParked('aws-cn'))).toEqual([]);
-      expect((await tx((t) => t.marketplaceEvents.listUnprocessed(10))).map((e) => e.id)).toEqual([e3.id, e2.id]);
-      expect((await tx((t) => t.marketplaceEvents.listForCloudAccount('ca-1'))).map((e) => e.id)).toEqual([e4.id]);
+      expect((await tx((t) => t.marketplaceEvents.listUnprocessed(10))).map((e) => e.id)).toEqual([
+        e3.id,
+        e2.id,
+      ]);
+      expect((await tx((t) => t.marketplaceEvents.listForCloudAccount('ca-1'))).map((e) => e.id)).toEqual([
+        e4.id,
+      ]);
     });
   });
 
@@ -347,7 +460,10 @@ export function defineRepositoryContracts(h: ContractHarness, factory: UnitOfWor
       expect(p1.items.map((e) => e.id)).toEqual(['audit-3', 'audit-2']);
       const p2 = await tx((t) => t.audit.listForAccount('acc-1', { limit: 2, cursor: p1.nextCursor }));
       expect(p2.items.map((e) => e.id)).toEqual(['audit-1']);
-      expect((await tx((t) => t.audit.listForEntity('workspace', 'ws-2')))[0]?.details).toEqual({ n: 2, nested: { ok: true } });
+      expect((await tx((t) => t.audit.listForEntity('workspace', 'ws-2')))[0]?.details).toEqual({
+        n: 2,
+        nested: { ok: true },
+      });
     });
   });
 
@@ -365,7 +481,9 @@ export function defineRepositoryContracts(h: ContractHarness, factory: UnitOfWor
         nextAttemptAt,
         sentAt: null,
       });
-      await tx((t) => t.outbox.add([msg('o-2', at(1), at(1)), msg('o-1', at(0), at(0)), msg('o-3', at(0), at(5))]));
+      await tx((t) =>
+        t.outbox.add([msg('o-2', at(1), at(1)), msg('o-1', at(0), at(0)), msg('o-3', at(0), at(5))]),
+      );
       const due = await tx((t) => t.outbox.listDue(at(2), 10));
       expect(due.map((m) => m.id)).toEqual(['o-1', 'o-2']);
       const first = due[0];

@@ -11,8 +11,8 @@ import type { UsageRecord } from '../../domain/usage/usage-record.js';
 import type { Workspace } from '../../domain/workspace/workspace.js';
 import type { TransactionContext } from '../../ports/repositories.js';
 import type { UnitOfWork } from '../../ports/unit-of-work.js';
-import { Table, TxTable } from './table.js';
 import { buildRepositories } from './in-memory-repositories.js';
+import { Table, TxTable } from './table.js';
 
 const t = (d: Date) => String(d.getTime());
 
@@ -114,7 +114,10 @@ export class InMemoryDatabase implements UnitOfWork {
       }
     };
     const tx = Object.fromEntries(
-      Object.entries(this.tables).map(([k, table]) => [k, new TxTable(table as unknown as Table<{ id: string }>, onWrite)]),
+      Object.entries(this.tables).map(([k, table]) => [
+        k,
+        new TxTable(table as unknown as Table<{ id: string }>, onWrite),
+      ]),
     ) as unknown as TxTables;
     const result = await work(buildRepositories(tx));
     if (this.failNextCommit) {

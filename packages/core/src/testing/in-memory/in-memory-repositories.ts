@@ -4,7 +4,10 @@ import type { Page, TransactionContext, WorkspaceFilter } from '../../ports/repo
 import { HOUR_MS } from '../../shared/time.js';
 import type { TxTables } from './in-memory-database.js';
 
-const byTime = <T>(f: (x: T) => Date) => (a: T, b: T) => f(a).getTime() - f(b).getTime();
+const byTime =
+  <T>(f: (x: T) => Date) =>
+  (a: T, b: T) =>
+    f(a).getTime() - f(b).getTime();
 
 function page<T extends { id: string }>(rows: T[], limit: number): Page<T> {
   const items = rows.slice(0, limit);
@@ -31,16 +34,32 @@ export function buildRepositories(tx: TxTables): TransactionContext {
           (f.locked === undefined || w.isLocked === f.locked) &&
           (f.includeDissolved || w.dissolvedAt === null);
         const rows = f.ownerAccountId
-          ? tx.workspaces.byIndex('owner', f.ownerAccountId, match).filter((w) => !p.cursor || w.id > p.cursor).sort((a, b) => (a.id < b.id ? -1 : 1))
+          ? tx.workspaces
+              .byIndex('owner', f.ownerAccountId, match)
+              .filter((w) => !p.cursor || w.id > p.cursor)
+              .sort((a, b) => (a.id < b.id ? -1 : 1))
           : tx.workspaces.scan(match, { afterId: p.cursor ?? null, limit: p.limit + 1 });
         return page(rows, p.limit);
       },
-      listSettledBy: async (caId) => tx.workspaces.byIndex('settledBy', caId, (w) => w.dissolvedAt === null && w.cloudAccountId === caId),
+      listSettledBy: async (caId) =>
+        tx.workspaces.byIndex('settledBy', caId, (w) => w.dissolvedAt === null && w.cloudAccountId === caId),
       listLockedByCloudAccount: async (caId) =>
-        tx.workspaces.byIndex('lockedBy', caId, (w) => w.dissolvedAt === null && w.lockCloudAccountId === caId),
+        tx.workspaces.byIndex(
+          'lockedBy',
+          caId,
+          (w) => w.dissolvedAt === null && w.lockCloudAccountId === caId,
+        ),
       listGraceExpired: async (now, limit) =>
         tx.workspaces
-          .byIndex('inGrace', 'yes', (w) => !!w.lockReason && !w.fullyLockedAt && !w.dissolvedAt && (w.lockGraceEndsAt?.getTime() ?? Infinity) <= now.getTime())
+          .byIndex(
+            'inGrace',
+            'yes',
+            (w) =>
+              !!w.lockReason &&
+              !w.fullyLockedAt &&
+              !w.dissolvedAt &&
+              (w.lockGraceEndsAt?.getTime() ?? Infinity) <= now.getTime(),
+          )
           .slice(0, limit),
       add: async (w) => tx.workspaces.insert(w),
       save: async (w) => tx.workspaces.update(w),
@@ -49,20 +68,30 @@ export function buildRepositories(tx: TxTables): TransactionContext {
       get: async (id) => tx.cloudAccounts.get(id),
       findByCustomer: async (ref: CustomerRef) => {
         const candidates = [
-          ...(licenseIdOf(ref.licenseArn) ? tx.cloudAccounts.byIndex('licenseId', `${ref.partition}|${licenseIdOf(ref.licenseArn)}`) : []),
-          ...(ref.customerIdentifier ? tx.cloudAccounts.byIndex('customerIdentifier', `${ref.partition}|${ref.customerIdentifier}`) : []),
-          ...(ref.agreementId ? tx.cloudAccounts.byIndex('agreementId', `${ref.partition}|${ref.agreementId}`) : []),
-          ...(ref.customerAwsAccountId ? tx.cloudAccounts.byIndex('awsAccount', `${ref.partition}|${ref.customerAwsAccountId}`) : []),
+          ...(licenseIdOf(ref.licenseArn)
+            ? tx.cloudAccounts.byIndex('licenseId', `${ref.partition}|${licenseIdOf(ref.licenseArn)}`)
+            : []),
+          ...(ref.customerIdentifier
+            ? tx.cloudAccounts.byIndex('customerIdentifier', `${ref.partition}|${ref.customerIdentifier}`)
+            : []),
+          ...(ref.agreementId
+            ? tx.cloudAccounts.byIndex('agreementId', `${ref.partition}|${ref.agreementId}`)
+            : []),
+          ...(ref.customerAwsAccountId
+            ? tx.cloudAccounts.byIndex('awsAccount', `${ref.partition}|${ref.customerAwsAccountId}`)
+            : []),
         ];
         return candidates.find((c) => c.matches(ref)) ?? null;
       },
-      listByOwner: async (owner) => tx.cloudAccounts.byIndex('owner', owner).sort((a, b) => (a.id < b.id ? -1 : 1)),
+      listByOwner: async (owner) =>
+        tx.cloudAccounts.byIndex('owner', owner).sort((a, b) => (a.id < b.id ? -1 : 1)),
       listDueForMetering: async (now, limit, afterId) =>
         tx.cloudAccounts.scan(
           (c) =>
             c.isMeterable &&
             (c.nextHourToMeter.getTime() + HOUR_MS <= now.getTime() ||
-              (c.finalFlushRequestedAt !== null && c.nextHourToMeter.getTime() <= c.finalFlushRequestedAt.getTime())),
+              (c.finalFlushRequestedAt !== null &&
+                c.nextHourToMeter.getTime() <= c.finalFlushRequestedAt.getTime())),
           { afterId: afterId ?? null, limit },
         ),
       add: async (c) => tx.cloudAccounts.insert(c),
@@ -79,28 +108,45 @@ export function buildRepositories(tx: TxTables): TransactionContext {
       },
     },
     bindings: {
-      findOpen: async (wsId) => tx.bindings.byIndex('workspace', wsId, (b) => b.workspaceId === wsId && b.to === null)[0] ?? null,
-      findCovering: async (wsId, hour) => tx.bindings.byIndex('workspace', wsId, (b) => b.workspaceId === wsId && b.covers(hour))[0] ?? null,
-      listForWorkspace: async (wsId) => tx.bindings.byIndex('workspace', wsId, (b) => b.workspaceId === wsId).sort(byTime((b) => b.from)),
+      findOpen: async (wsId) =>
+        tx.bindings.byIndex('workspace', wsId, (b) => b.workspaceId === wsId && b.to === null)[0] ?? null,
+      findCovering: async (wsId, hour) =>
+        tx.bindings.byIndex('workspace', wsId, (b) => b.workspaceId === wsId && b.covers(hour))[0] ?? null,
+      listForWorkspace: async (wsId) =>
+        tx.bindings.byIndex('workspace', wsId, (b) => b.workspaceId === wsId).sort(byTime((b) => b.from)),
       listForCloudAccount: async (caId) =>
-        tx.bindings.byIndex('cloudAccount', caId, (b) => b.cloudAccountId === caId).sort(byTime((b) => b.from)),
+        tx.bindings
+          .byIndex('cloudAccount', caId, (b) => b.cloudAccountId === caId)
+          .sort(byTime((b) => b.from)),
       add: async (b) => tx.bindings.insert(b),
       save: async (b) => tx.bindings.update(b),
     },
     usage: {
-      findByKeys: async (keys) => keys.map((k) => tx.usage.byUnique('idempotencyKey', k)).filter((u) => u !== null),
+      findByKeys: async (keys) =>
+        keys.map((k) => tx.usage.byUnique('idempotencyKey', k)).filter((u) => u !== null),
       addMany: async (rows) => {
         for (const r of rows) tx.usage.insert(r);
       },
       listPendingForPayer: async (caId, upTo) =>
         tx.usage
-          .byIndex('pendingPayer', caId, (u) => u.status === 'pending' && u.payerCloudAccountId === caId && u.hour.getTime() <= upTo.getTime())
+          .byIndex(
+            'pendingPayer',
+            caId,
+            (u) =>
+              u.status === 'pending' && u.payerCloudAccountId === caId && u.hour.getTime() <= upTo.getTime(),
+          )
           .sort(byTime((u) => u.hour)),
       listForWorkspace: async (wsId, from, to) =>
         tx.usage
-          .byIndex('workspace', wsId, (u) => u.workspaceId === wsId && u.hour.getTime() >= from.getTime() && u.hour.getTime() < to.getTime())
+          .byIndex(
+            'workspace',
+            wsId,
+            (u) =>
+              u.workspaceId === wsId && u.hour.getTime() >= from.getTime() && u.hour.getTime() < to.getTime(),
+          )
           .sort(byTime((u) => u.hour)),
-      listForMeteringRecord: async (id) => tx.usage.byIndex('meteringRecord', id, (u) => u.meteringRecordId === id),
+      listForMeteringRecord: async (id) =>
+        tx.usage.byIndex('meteringRecord', id, (u) => u.meteringRecordId === id),
       saveMany: async (rows) => {
         for (const r of rows) tx.usage.update(r);
       },
@@ -108,7 +154,8 @@ export function buildRepositories(tx: TxTables): TransactionContext {
     metering: {
       get: async (id) => tx.metering.get(id),
       getMany: async (ids) => ids.map((id) => tx.metering.get(id)).filter((m) => m !== null),
-      find: async (caId, dim, hour) => tx.metering.byUnique('accountDimensionHour', `${caId}|${dim}|${hour.getTime()}`),
+      find: async (caId, dim, hour) =>
+        tx.metering.byUnique('accountDimensionHour', `${caId}|${dim}|${hour.getTime()}`),
       listForCloudAccount: async (caId, p) => {
         const rows = tx.metering
           .byIndex('cloudAccount', caId, (m) => m.cloudAccountId === caId && (!p.cursor || m.id < p.cursor))
@@ -116,14 +163,19 @@ export function buildRepositories(tx: TxTables): TransactionContext {
         return page(rows, p.limit);
       },
       listUnsentFrom: async (caId, from) =>
-        tx.metering.byIndex('cloudAccount', caId, (m) => m.cloudAccountId === caId && m.status === 'sealed' && m.hour.getTime() >= from.getTime()),
+        tx.metering.byIndex(
+          'cloudAccount',
+          caId,
+          (m) => m.cloudAccountId === caId && m.status === 'sealed' && m.hour.getTime() >= from.getTime(),
+        ),
       listClaimable: async (now, limit) =>
         tx.metering
           .byIndex(
             'claimable',
             'yes',
             (m) =>
-              (m.status === 'sealed' && (m.nextAttemptAt === null || m.nextAttemptAt.getTime() <= now.getTime())) ||
+              (m.status === 'sealed' &&
+                (m.nextAttemptAt === null || m.nextAttemptAt.getTime() <= now.getTime())) ||
               (m.status === 'submitted' && m.leaseUntil !== null && m.leaseUntil.getTime() <= now.getTime()),
           )
           .sort((a, b) => a.hour.getTime() - b.hour.getTime() || (a.id < b.id ? -1 : 1))
@@ -136,7 +188,8 @@ export function buildRepositories(tx: TxTables): TransactionContext {
       },
     },
     ratingStates: {
-      listForCloudAccount: async (caId, wsIds) => wsIds.flatMap((ws) => tx.ratingStates.byIndex('accountWorkspace', `${caId}|${ws}`)),
+      listForCloudAccount: async (caId, wsIds) =>
+        wsIds.flatMap((ws) => tx.ratingStates.byIndex('accountWorkspace', `${caId}|${ws}`)),
       saveMany: async (rows) => {
         for (const r of rows) {
           if (r.version === 0) {
@@ -150,14 +203,18 @@ export function buildRepositories(tx: TxTables): TransactionContext {
       get: async (id) => tx.marketplaceEvents.get(id),
       findByMessageId: async (mid) => tx.marketplaceEvents.byUnique('messageId', mid),
       listParked: async (partition) =>
-        tx.marketplaceEvents.byIndex('parked', partition, (e) => e.status === 'parked' && e.partition === partition).sort(byTime((e) => e.occurredAt)),
+        tx.marketplaceEvents
+          .byIndex('parked', partition, (e) => e.status === 'parked' && e.partition === partition)
+          .sort(byTime((e) => e.occurredAt)),
       listUnprocessed: async (limit) =>
         tx.marketplaceEvents
           .byIndex('unprocessed', 'yes', (e) => e.status === 'received' || e.status === 'failed')
           .sort(byTime((e) => e.receivedAt))
           .slice(0, limit),
       listForCloudAccount: async (caId) =>
-        tx.marketplaceEvents.byIndex('cloudAccount', caId, (e) => e.cloudAccountId === caId).sort(byTime((e) => e.occurredAt)),
+        tx.marketplaceEvents
+          .byIndex('cloudAccount', caId, (e) => e.cloudAccountId === caId)
+          .sort(byTime((e) => e.occurredAt)),
       add: async (e) => tx.marketplaceEvents.insert(e),
       save: async (e) => tx.marketplaceEvents.update(e),
     },
@@ -172,7 +229,9 @@ export function buildRepositories(tx: TxTables): TransactionContext {
         return page(rows, p.limit);
       },
       listForEntity: async (type, id) =>
-        tx.audit.byIndex('entity', `${type}|${id}`, (a) => a.entityType === type && a.entityId === id).sort((a, b) => (a.id < b.id ? -1 : 1)),
+        tx.audit
+          .byIndex('entity', `${type}|${id}`, (a) => a.entityType === type && a.entityId === id)
+          .sort((a, b) => (a.id < b.id ? -1 : 1)),
     },
     outbox: {
       add: async (messages) => {
@@ -180,7 +239,11 @@ export function buildRepositories(tx: TxTables): TransactionContext {
       },
       listDue: async (now, limit) =>
         tx.outbox
-          .byIndex('pending', 'yes', (m) => m.status === 'pending' && m.nextAttemptAt.getTime() <= now.getTime())
+          .byIndex(
+            'pending',
+            'yes',
+            (m) => m.status === 'pending' && m.nextAttemptAt.getTime() <= now.getTime(),
+          )
           .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : 1))
           .slice(0, limit),
       save: async (m) => tx.outbox.update(m),

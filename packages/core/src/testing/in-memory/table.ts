@@ -64,8 +64,8 @@ export class Table<T extends Row> {
     for (const [n, fn] of Object.entries(this.spec.indexes ?? {})) {
       const m = this.idx.get(n) as Map<string, Set<string>>;
       for (const k of this.keysOf(fn, row)) {
-        let s = m.get(k);
-        if (!s) m.set(k, (s = new Set()));
+        const s = m.get(k) ?? new Set<string>();
+        m.set(k, s);
         s.add(row.id);
       }
     }
@@ -100,7 +100,10 @@ export class Table<T extends Row> {
 }
 
 export const duplicateKey = (table: string, constraint: string) =>
-  new ConflictError('duplicate-key', `A ${table} with the same ${constraint} already exists.`, { table, constraint });
+  new ConflictError('duplicate-key', `A ${table} with the same ${constraint} already exists.`, {
+    table,
+    constraint,
+  });
 
 /**
  * One transaction's view of a table: an identity map over the committed rows plus a write set, applied
@@ -203,7 +206,8 @@ export class TxTable<T extends Row> {
     if (this.table.spec.versioned !== false && current.version !== row.version) {
       throw new ConcurrencyConflict(this.table.spec.name, row.id);
     }
-    if (!this.seenVersion.has(row.id) && !this.inserted.has(row.id)) this.seenVersion.set(row.id, current.version);
+    if (!this.seenVersion.has(row.id) && !this.inserted.has(row.id))
+      this.seenVersion.set(row.id, current.version);
     if (this.table.spec.versioned !== false && typeof row.version === 'number') row.version += 1;
     this.writes.set(row.id, cloneDeep(row));
     this.loaded.set(row.id, row);
@@ -211,7 +215,8 @@ export class TxTable<T extends Row> {
 
   delete(id: string): void {
     this.onWrite();
-    if (!this.inserted.has(id) && !this.seenVersion.has(id)) this.seenVersion.set(id, this.table.rows.get(id)?.version);
+    if (!this.inserted.has(id) && !this.seenVersion.has(id))
+      this.seenVersion.set(id, this.table.rows.get(id)?.version);
     this.writes.set(id, null);
     this.loaded.delete(id);
   }

@@ -7,8 +7,14 @@ export class AuthenticateAccount {
   constructor(private readonly ctx: CoreContext) {}
 
   async execute(input: { login: string; password: string }): Promise<Account> {
-    const fail = () => new DomainError('invalid-credentials', 'forbidden', 'The username or password is incorrect.');
-    if (typeof input?.login !== 'string' || typeof input?.password !== 'string' || input.password.length > 200) throw fail();
+    const fail = () =>
+      new DomainError('invalid-credentials', 'forbidden', 'The username or password is incorrect.');
+    if (
+      typeof input?.login !== 'string' ||
+      typeof input?.password !== 'string' ||
+      input.password.length > 200
+    )
+      throw fail();
     const login = input.login.trim().toLowerCase();
     const account = await this.ctx.uow.transaction(async (tx) =>
       login.includes('@') ? tx.accounts.findByEmail(login) : tx.accounts.findByUsername(login),

@@ -13,10 +13,14 @@ export interface RegisterAccountInput {
 
 export function validatePassword(password: unknown): string {
   if (typeof password !== 'string' || password.length < 10 || password.length > 200) {
-    throw new ValidationError('weak-password', 'The password must be 10 to 200 characters long.', { field: 'password' });
+    throw new ValidationError('weak-password', 'The password must be 10 to 200 characters long.', {
+      field: 'password',
+    });
   }
   if (/^(.)\1*$/.test(password)) {
-    throw new ValidationError('weak-password', 'The password must not repeat a single character.', { field: 'password' });
+    throw new ValidationError('weak-password', 'The password must not repeat a single character.', {
+      field: 'password',
+    });
   }
   return password;
 }
@@ -32,12 +36,18 @@ export async function createAccount(
 ): Promise<Account> {
   const account = Account.register({ id: ctx.ids.next(), ...input, passwordHash, now });
   if (await tx.accounts.findByUsername(account.username)) {
-    throw new ConflictError('username-taken', `The username "${account.username}" is already registered.`, { field: 'username' });
+    throw new ConflictError('username-taken', `The username "${account.username}" is already registered.`, {
+      field: 'username',
+    });
   }
   if (await tx.accounts.findByEmail(account.email)) {
-    throw new ConflictError('email-taken', `An account with the email ${account.email} already exists; sign in instead.`, {
-      field: 'email',
-    });
+    throw new ConflictError(
+      'email-taken',
+      `An account with the email ${account.email} already exists; sign in instead.`,
+      {
+        field: 'email',
+      },
+    );
   }
   await tx.accounts.add(account);
   journal.audit('account.registered', { type: 'account', id: account.id }, account.id, {
@@ -56,7 +66,12 @@ export class RegisterAccount {
     const hash = await this.ctx.hasher.hash(password);
     const now = this.ctx.clock.now();
     return this.ctx.uow.transaction(async (tx) => {
-      const journal = new Journal(this.ctx.ids, now, { type: 'system', process: 'registration' }, meta.requestId);
+      const journal = new Journal(
+        this.ctx.ids,
+        now,
+        { type: 'system', process: 'registration' },
+        meta.requestId,
+      );
       const account = await createAccount(this.ctx, tx, journal, input, hash, now);
       await journal.flush(tx);
       return account;

@@ -7,7 +7,10 @@ import { loadAccount, requireOperator } from '../support/load.js';
 export class SetAnyBillingMethod {
   constructor(private readonly ctx: CoreContext) {}
 
-  async execute(input: { accountId: string; enabled: boolean; by: Actor; note?: string }, meta: RequestMeta = {}) {
+  async execute(
+    input: { accountId: string; enabled: boolean; by: Actor; note?: string },
+    meta: RequestMeta = {},
+  ) {
     requireOperator(input.by, 'allow any billing method');
     const now = this.ctx.clock.now();
     return this.ctx.uow.transaction(async (tx) => {

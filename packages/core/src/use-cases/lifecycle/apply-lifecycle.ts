@@ -14,7 +14,8 @@ type EndReason = Extract<LockReason, 'cloud-subscription-cancelled' | 'cloud-sub
 const isEnded = (s: string) => s === 'cancelled' || s === 'failed';
 
 /** First hour that starts at or after `t`. */
-const ceilHour = (t: Date): Date => (t.getTime() % HOUR_MS === 0 ? t : new Date(hourStart(t).getTime() + HOUR_MS));
+const ceilHour = (t: Date): Date =>
+  t.getTime() % HOUR_MS === 0 ? t : new Date(hourStart(t).getTime() + HOUR_MS);
 
 /**
  * Apply one lifecycle message to its cloud account inside an open transaction, with every consequence:
@@ -34,30 +35,56 @@ export async function applyLifecycleEvent(
   if (event.offerId && !ca.offerId) ca.offerId = event.offerId;
   if (action === 'subscribe-success' && event.freeTrial !== null) ca.freeTrial = event.freeTrial;
   const history = (await tx.marketplaceEvents.listForCloudAccount(ca.id))
-    .filter((e) => e.id !== event.id && e.status === 'processed' && e.action !== null && e.action !== 'entitlement-updated')
+    .filter(
+      (e) =>
+        e.id !== event.id &&
+        e.status === 'processed' &&
+        e.action !== null &&
+        e.action !== 'entitlement-updated',
+    )
     .map((e) => ({ action: e.action as LifecycleAction, occurredAt: e.occurredAt, messageId: e.messageId }));
   history.push({ action, occurredAt: event.occurredAt, messageId: event.messageId });
   const outcome = ca.applyLifecycle(history, now);
   await tx.cloudAccounts.save(ca);
   if (!outcome.applied) return outcome.reason;
   const { from, to } = outcome;
-  journal.audit('cloud-account.subscription-changed', { type: 'cloud-account', id: ca.id }, ca.ownerAccountId, {
+  journal.audit(
+    'cloud-account.subscription-changed',
+    { type: 'cloud-account', id: ca.id },
+    ca.ownerAccountId,
+    {
+      from,
+      to,
+      action,
+      messageId: event.messageId,
+      occurredAt: event.occurredAt.toISOString(),
+    },
+  );
+  journal.event('cloud-account.subscription-changed', {
+    cloudAccountId: ca.id,
+    accountId: ca.ownerAccountId,
     from,
     to,
-    action,
-    messageId: event.messageId,
-    occurredAt: event.occurredAt.toISOString(),
   });
-  journal.event('cloud-account.subscription-changed', { cloudAccountId: ca.id, accountId: ca.ownerAccountId, from, to });
-  const reasonFor = (st: typeof to) => (st === 'cancelled' ? 'cloud-subscription-cancelled' : 'cloud-subscription-failed') as LockReason;
+  const reasonFor = (st: typeof to) =>
+    (st === 'cancelled' ? 'cloud-subscription-cancelled' : 'cloud-subscription-failed') as LockReason;
   if (!isEnded(from) && isEnded(to)) {
-    await endSubscription(ctx, tx, journal, ca, reasonFor(to) as EndReason, ca.cancelledAt ?? event.occurredAt, now);
+    await endSubscription(
+      ctx,
+      tx,
+      journal,
+      ca,
+      reasonFor(to) as EndReason,
+      ca.cancelledAt ?? event.occurredAt,
+      now,
+    );
   } else if (isEnded(from) && !isEnded(to)) {
     await restoreWorkspaces(ctx, tx, journal, ca, now);
   } else if (isEnded(from) && isEnded(to)) {
     // failed ⇄ cancelled: the workspaces stay locked, under the reason the history ends with.
     for (const ws of await tx.workspaces.listLockedByCloudAccount(ca.id)) {
-      if (ws.lockReason !== 'cloud-subscription-cancelled' && ws.lockReason !== 'cloud-subscription-failed') continue;
+      if (ws.lockReason !== 'cloud-subscription-cancelled' && ws.lockReason !== 'cloud-subscription-failed')
+        continue;
       ws.lockReason = reasonFor(to);
       await tx.workspaces.save(ws);
     }
@@ -78,12 +105,26 @@ async function endSubscription(
   const locked: Array<{ id: string; name: string }> = [];
   for (const ws of await tx.workspaces.listSettledBy(ca.id)) {
     const newlyLocked = ws.applyLock(reason, now, ctx.config.lockGraceDays * DAY_MS, ca.id);
-    await switchPayer(tx, ctx.ids, ws, null, now, cancelled ? 'subscription-cancelled' : 'subscription-failed', false);
+    await switchPayer(
+      tx,
+      ctx.ids,
+      ws,
+      null,
+      now,
+      cancelled ? 'subscription-cancelled' : 'subscription-failed',
+      false,
+    );
     await tx.workspaces.save(ws);
     locked.push({ id: ws.id, name: ws.name });
-    journal.audit('workspace.unlinked', { type: 'workspace', id: ws.id }, ws.ownerAccountId, { cloudAccountId: ca.id, reason });
+    journal.audit('workspace.unlinked', { type: 'workspace', id: ws.id }, ws.ownerAccountId, {
+      cloudAccountId: ca.id,
+      reason,
+    });
     if (newlyLocked) {
-      journal.audit('workspace.locked', { type: 'workspace', id: ws.id }, ws.ownerAccountId, { reason, cloudAccountId: ca.id });
+      journal.audit('workspace.locked', { type: 'workspace', id: ws.id }, ws.ownerAccountId, {
+        reason,
+        cloudAccountId: ca.id,
+      });
       journal.event('workspace.locked', {
         workspaceId: ws.id,
         accountId: ws.ownerAccountId,
@@ -112,20 +153,43 @@ async function endSubscription(
     });
   }
   if (waiting.length) {
-    journal.alert('usage-not-billable', 'warning', `${waiting.length} usage records of cloud account ${ca.id} were never metered before its subscription ended.`, {
-      cloudAccountId: ca.id,
-      count: waiting.length,
-    });
+    journal.alert(
+      'usage-not-billable',
+      'warning',
+      `${waiting.length} usage records of cloud account ${ca.id} were never metered before its subscription ended.`,
+      {
+        cloudAccountId: ca.id,
+        count: waiting.length,
+      },
+    );
   }
 }
 
-async function restoreWorkspaces(ctx: CoreContext, tx: TransactionContext, journal: Journal, ca: CloudAccount, now: Date): Promise<void> {
+async function restoreWorkspaces(
+  ctx: CoreContext,
+  tx: TransactionContext,
+  journal: Journal,
+  ca: CloudAccount,
+  now: Date,
+): Promise<void> {
   const restored: Array<{ id: string; name: string }> = [];
   for (const ws of await tx.workspaces.listLockedByCloudAccount(ca.id)) {
-    if (ws.isDissolved || (ws.lockReason !== 'cloud-subscription-cancelled' && ws.lockReason !== 'cloud-subscription-failed')) continue;
+    if (
+      ws.isDissolved ||
+      (ws.lockReason !== 'cloud-subscription-cancelled' && ws.lockReason !== 'cloud-subscription-failed')
+    )
+      continue;
     const reason = ws.lockReason;
     ws.clearLock();
-    await switchPayer(tx, ctx.ids, ws, { kind: 'cloud-account', cloudAccountId: ca.id }, now, 'billing-method-changed', false);
+    await switchPayer(
+      tx,
+      ctx.ids,
+      ws,
+      { kind: 'cloud-account', cloudAccountId: ca.id },
+      now,
+      'billing-method-changed',
+      false,
+    );
     await tx.workspaces.save(ws);
     restored.push({ id: ws.id, name: ws.name });
     journal.audit('workspace.unlocked', { type: 'workspace', id: ws.id }, ws.ownerAccountId, {
@@ -134,10 +198,16 @@ async function restoreWorkspaces(ctx: CoreContext, tx: TransactionContext, journ
       effectiveFrom: ws.billingMethodEffectiveFrom.toISOString(),
       via: 'resubscription',
     });
-    journal.event('workspace.unlocked', { workspaceId: ws.id, accountId: ws.ownerAccountId, lockReason: reason, cloudAccountId: ca.id });
+    journal.event('workspace.unlocked', {
+      workspaceId: ws.id,
+      accountId: ws.ownerAccountId,
+      lockReason: reason,
+      cloudAccountId: ca.id,
+    });
   }
   const owner = restored.length ? await tx.accounts.get(ca.ownerAccountId) : null;
-  if (owner) journal.notifyOwner(owner, 'workspace-unlocked', { cloudAccountId: ca.id, workspaces: restored });
+  if (owner)
+    journal.notifyOwner(owner, 'workspace-unlocked', { cloudAccountId: ca.id, workspaces: restored });
 }
 
 /** Events that arrived before their registration completed are applied once the cloud account exists. */
@@ -148,7 +218,9 @@ export async function applyParkedEvents(
   ca: CloudAccount,
   now: Date,
 ): Promise<number> {
-  const parked = (await tx.marketplaceEvents.listParked(ca.partition)).filter((e) => ca.matches(e.customerRef));
+  const parked = (await tx.marketplaceEvents.listParked(ca.partition)).filter((e) =>
+    ca.matches(e.customerRef),
+  );
   parked.sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime());
   for (const e of parked) {
     e.cloudAccountId = ca.id;

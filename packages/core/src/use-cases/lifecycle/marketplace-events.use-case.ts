@@ -1,7 +1,11 @@
 import { LIFECYCLE_ACTIONS, type LifecycleAction } from '../../domain/cloud-account/cloud-account.js';
 import type { CustomerRef } from '../../domain/cloud-account/customer-ref.js';
 import { describeCustomerRef } from '../../domain/cloud-account/customer-ref.js';
-import { MARKETPLACE_ACTIONS, type MarketplaceAction, MarketplaceEvent } from '../../domain/marketplace-event/marketplace-event.js';
+import {
+  MARKETPLACE_ACTIONS,
+  type MarketplaceAction,
+  MarketplaceEvent,
+} from '../../domain/marketplace-event/marketplace-event.js';
 import { AWS_PARTITIONS } from '../../domain/site/site.js';
 import { isDomainError, NotFoundError, ValidationError } from '../../shared/domain-error.js';
 import { requireDate, requireOneOf, requireText } from '../../shared/guard.js';
@@ -37,14 +41,21 @@ export class ReceiveMarketplaceEvent {
     const occurredAt = requireDate('occurredAt', n.occurredAt);
     const rawAction = requireText('action', n.action, { max: 200 });
     if (typeof n.payload !== 'string' || n.payload.length > MAX_EVENT_PAYLOAD) {
-      throw new ValidationError('invalid-input', `payload must be a string of at most ${MAX_EVENT_PAYLOAD} characters.`, { field: 'payload' });
+      throw new ValidationError(
+        'invalid-input',
+        `payload must be a string of at most ${MAX_EVENT_PAYLOAD} characters.`,
+        { field: 'payload' },
+      );
     }
-    const opt = (field: string, v: unknown) => (v === undefined || v === null || v === '' ? null : requireText(field, v, { max: 2048 }));
+    const opt = (field: string, v: unknown) =>
+      v === undefined || v === null || v === '' ? null : requireText(field, v, { max: 2048 });
     const now = this.ctx.clock.now();
     return this.ctx.uow.transaction(async (tx) => {
       const existing = await tx.marketplaceEvents.findByMessageId(messageId);
       if (existing) return { eventId: existing.id, duplicate: true };
-      const action = (MARKETPLACE_ACTIONS as readonly string[]).includes(rawAction) ? (rawAction as MarketplaceAction) : null;
+      const action = (MARKETPLACE_ACTIONS as readonly string[]).includes(rawAction)
+        ? (rawAction as MarketplaceAction)
+        : null;
       const event = new MarketplaceEvent({
         id: this.ctx.ids.next(),
         source,
@@ -92,20 +103,27 @@ export class ProcessMarketplaceEvent {
   constructor(private readonly ctx: CoreContext) {}
 
   async execute(input: { eventId: string }): Promise<ProcessOutcome> {
-    const { ctx } = this;
+    const ctx = this.ctx;
     const peek = await ctx.uow.transaction(async (tx) => {
       const e = await tx.marketplaceEvents.get(input.eventId);
       if (!e) throw new NotFoundError('marketplace-event', input.eventId);
-      const ca = e.cloudAccountId ? await tx.cloudAccounts.get(e.cloudAccountId) : await tx.cloudAccounts.findByCustomer(e.customerRef);
+      const ca = e.cloudAccountId
+        ? await tx.cloudAccounts.get(e.cloudAccountId)
+        : await tx.cloudAccounts.findByCustomer(e.customerRef);
       return { e, ca };
     });
     const { e } = peek;
-    if (e.status === 'processed' || e.status === 'ignored') return { eventId: e.id, status: e.status, outcome: e.outcome };
+    if (e.status === 'processed' || e.status === 'ignored')
+      return { eventId: e.id, status: e.status, outcome: e.outcome };
     try {
       // The entitlement call happens outside any transaction: no database lock is held while AWS answers.
       const entitlements =
         e.action === 'entitlement-updated' && peek.ca
-          ? await ctx.entitlements.read({ ...peek.ca, productCode: peek.ca.productCode, partition: peek.ca.partition })
+          ? await ctx.entitlements.read({
+              ...peek.ca,
+              productCode: peek.ca.productCode,
+              partition: peek.ca.partition,
+            })
           : null;
       return await ctx.uow.transaction(async (tx) => {
         const now = ctx.clock.now();
@@ -117,7 +135,8 @@ export class ProcessMarketplaceEvent {
         const journal = new Journal(ctx.ids, now, { type: 'aws', messageId: event.messageId });
         event.attempts += 1;
         const known = ctx.config.products.some(
-          (p) => p.partition === event.partition && (!event.productCode || p.productCode === event.productCode),
+          (p) =>
+            p.partition === event.partition && (!event.productCode || p.productCode === event.productCode),
         );
         if (event.action === null || !known) {
           event.status = 'ignored';
@@ -128,7 +147,12 @@ export class ProcessMarketplaceEvent {
             event.action === null
               ? `Marketplace message ${event.messageId} has the unknown action "${event.rawAction}"; it was stored and not acted on.`
               : `Marketplace message ${event.messageId} is for product ${event.productCode}, which is not configured.`,
-            { eventId: event.id, messageId: event.messageId, action: event.rawAction, productCode: event.productCode },
+            {
+              eventId: event.id,
+              messageId: event.messageId,
+              action: event.rawAction,
+              productCode: event.productCode,
+            },
           );
         } else {
           const ca = event.cloudAccountId
@@ -145,17 +169,37 @@ export class ProcessMarketplaceEvent {
             } else {
               ca.setEntitlements(entitlements, now);
               await tx.cloudAccounts.save(ca);
-              journal.audit('cloud-account.entitlements-updated', { type: 'cloud-account', id: ca.id }, ca.ownerAccountId, {
-                entitlements: entitlements.map((x) => ({ ...x, expiresAt: x.expiresAt?.toISOString() ?? null })),
+              journal.audit(
+                'cloud-account.entitlements-updated',
+                { type: 'cloud-account', id: ca.id },
+                ca.ownerAccountId,
+                {
+                  entitlements: entitlements.map((x) => ({
+                    ...x,
+                    expiresAt: x.expiresAt?.toISOString() ?? null,
+                  })),
+                },
+              );
+              journal.event('cloud-account.entitlements-updated', {
+                cloudAccountId: ca.id,
+                accountId: ca.ownerAccountId,
+                count: entitlements.length,
               });
-              journal.event('cloud-account.entitlements-updated', { cloudAccountId: ca.id, accountId: ca.ownerAccountId, count: entitlements.length });
               event.status = 'processed';
               event.outcome = `entitlements: ${entitlements.length}`;
               event.cloudAccountId = ca.id;
             }
           } else {
             event.cloudAccountId = ca.id;
-            event.outcome = await applyLifecycleEvent(ctx, tx, journal, ca, event, event.action as LifecycleAction, now);
+            event.outcome = await applyLifecycleEvent(
+              ctx,
+              tx,
+              journal,
+              ca,
+              event,
+              event.action as LifecycleAction,
+              now,
+            );
             event.status = 'processed';
           }
         }
@@ -172,7 +216,11 @@ export class ProcessMarketplaceEvent {
   }
 
   private async recordFailure(eventId: string, err: unknown): Promise<void> {
-    const message = isDomainError(err) ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : String(err);
+    const message = isDomainError(err)
+      ? `${err.code}: ${err.message}`
+      : err instanceof Error
+        ? err.message
+        : String(err);
     await this.ctx.uow
       .transaction(async (tx) => {
         const ev = await tx.marketplaceEvents.get(eventId);
@@ -194,7 +242,9 @@ export class ProcessPendingMarketplaceEvents {
   ) {}
 
   async execute(input: { limit?: number } = {}): Promise<{ processed: number; failed: number }> {
-    const pending = await this.ctx.uow.transaction((tx) => tx.marketplaceEvents.listUnprocessed(input.limit ?? 100));
+    const pending = await this.ctx.uow.transaction((tx) =>
+      tx.marketplaceEvents.listUnprocessed(input.limit ?? 100),
+    );
     let processed = 0;
     let failed = 0;
     for (const e of pending) {
@@ -209,4 +259,5 @@ export class ProcessPendingMarketplaceEvents {
   }
 }
 
-export const isLifecycleAction = (a: string): a is LifecycleAction => (LIFECYCLE_ACTIONS as readonly string[]).includes(a);
+export const isLifecycleAction = (a: string): a is LifecycleAction =>
+  (LIFECYCLE_ACTIONS as readonly string[]).includes(a);

@@ -46,7 +46,10 @@ export class PlanMetering {
   }
 
   /** Seal all due hours of one account. */
-  async planAccount(cloudAccountId: string, now: Date = this.ctx.clock.now()): Promise<{ hours: number; records: number }> {
+  async planAccount(
+    cloudAccountId: string,
+    now: Date = this.ctx.clock.now(),
+  ): Promise<{ hours: number; records: number }> {
     let hours = 0;
     let records = 0;
     for (;;) {
@@ -73,7 +76,10 @@ export class PlanMetering {
       const wsIds = [...new Set(usage.map((u) => u.workspaceId))];
       const sites = new Map((await tx.workspaces.getMany(wsIds)).map((w) => [w.id, w.siteId]));
       const states = new Map(
-        (await tx.ratingStates.listForCloudAccount(ca.id, wsIds)).map((s) => [`${s.workspaceId}|${s.itemCode}`, s]),
+        (await tx.ratingStates.listForCloudAccount(ca.id, wsIds)).map((s) => [
+          `${s.workspaceId}|${s.itemCode}`,
+          s,
+        ]),
       );
       const rated = rateHour({
         catalog,
@@ -140,10 +146,15 @@ export class PlanMetering {
       await tx.cloudAccounts.save(ca);
       if (isFinal) {
         const journal = new Journal(ids, now, { type: 'system', process: 'metering' });
-        journal.audit('cloud-account.final-usage-sealed', { type: 'cloud-account', id: ca.id }, ca.ownerAccountId, {
-          hour: hour.toISOString(),
-          records: sealed.map((r) => ({ dimension: r.dimension, quantity: r.quantity })),
-        });
+        journal.audit(
+          'cloud-account.final-usage-sealed',
+          { type: 'cloud-account', id: ca.id },
+          ca.ownerAccountId,
+          {
+            hour: hour.toISOString(),
+            records: sealed.map((r) => ({ dimension: r.dimension, quantity: r.quantity })),
+          },
+        );
         await journal.flush(tx);
       }
       return sealed.length;

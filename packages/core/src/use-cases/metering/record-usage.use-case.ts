@@ -17,8 +17,19 @@ export interface UsageInput {
 }
 
 export type UsageResult =
-  | { index: number; idempotencyKey: string; result: 'accepted' | 'duplicate'; usageId: string; status: UsageRecord['status'] }
-  | { index: number; idempotencyKey: string | null; result: 'rejected'; error: { code: string; message: string } };
+  | {
+      index: number;
+      idempotencyKey: string;
+      result: 'accepted' | 'duplicate';
+      usageId: string;
+      status: UsageRecord['status'];
+    }
+  | {
+      index: number;
+      idempotencyKey: string | null;
+      result: 'rejected';
+      error: { code: string; message: string };
+    };
 
 interface Parsed {
   index: number;
@@ -40,49 +51,59 @@ export class RecordUsage {
 
   async execute(input: { records: UsageInput[]; by: Actor }): Promise<UsageResult[]> {
     if (input.by.type !== 'platform' && input.by.type !== 'operator') {
-      throw new ForbiddenError('not-allowed', 'Usage is reported by the platform with a usage:write service key.');
+      throw new ForbiddenError(
+        'not-allowed',
+        'Usage is reported by the platform with a usage:write service key.',
+      );
     }
-    const { config, catalog } = this.ctx;
+    const { config } = this.ctx;
     if (!Array.isArray(input.records) || input.records.length === 0) {
       throw new ValidationError('invalid-input', 'records must be a non-empty list.', { field: 'records' });
     }
     if (input.records.length > config.usageBatchLimit) {
-      throw new ValidationError('usage-batch-too-large', `A batch holds at most ${config.usageBatchLimit} usage records.`, {
-        limit: config.usageBatchLimit,
-      });
+      throw new ValidationError(
+        'usage-batch-too-large',
+        `A batch holds at most ${config.usageBatchLimit} usage records.`,
+        {
+          limit: config.usageBatchLimit,
+        },
+      );
     }
     const now = this.ctx.clock.now();
     const results: UsageResult[] = new Array(input.records.length);
     const reject = (index: number, key: unknown, code: string, message: string) => {
-      results[index] = { index, idempotencyKey: typeof key === 'string' ? key : null, result: 'rejected', error: { code, message } };
+      results[index] = {
+        index,
+        idempotencyKey: typeof key === 'string' ? key : null,
+        result: 'rejected',
+        error: { code, message },
+      };
     };
     const parsed: Parsed[] = [];
     // Usage for the current hour is fine (it is still accumulating); a later hour is not, beyond clock skew.
-    const newest = hourStart(new Date(now.getTime() + config.usageFutureSkewMinutes * 60_000)).getTime() + HOUR_MS - 1;
+    const newest =
+      hourStart(new Date(now.getTime() + config.usageFutureSkewMinutes * 60_000)).getTime() + HOUR_MS - 1;
     const oldest = now.getTime() - config.usageMaxAgeHours * HOUR_MS;
-    input.records.forEach((r, index) => {
-      const key = r?.idempotencyKey;
-      if (typeof key !== 'string' || key.length < 1 || key.length > 200) {
-        return reject(index, key, 'invalid-idempotency-key', 'idempotencyKey must be a string of 1 to 200 characters.');
+    for (const [index, r] of input.records.entries()) {
+      const problem = this.check(r, newest, oldest);
+      if (problem) reject(index, r?.idempotencyKey, problem.code, problem.message);
+      else {
+        const t = r.hour instanceof Date ? r.hour : new Date(r.hour);
+        parsed.push({
+          index,
+          key: r.idempotencyKey,
+          workspaceId: r.workspaceId,
+          itemCode: r.itemCode,
+          hour: hourStart(t),
+          quantity: r.quantity,
+        });
       }
-      if (typeof r.workspaceId !== 'string' || !r.workspaceId) return reject(index, key, 'invalid-input', 'workspaceId is required.');
-      if (typeof r.itemCode !== 'string' || !catalog.item(r.itemCode)) {
-        return reject(index, key, 'unknown-billing-item', `Billing item "${String(r.itemCode)}" is not in the pricing catalog.`);
-      }
-      const t = r.hour instanceof Date ? r.hour : typeof r.hour === 'string' ? new Date(r.hour) : new Date(Number.NaN);
-      if (Number.isNaN(t.getTime())) return reject(index, key, 'invalid-input', 'hour must be an ISO 8601 time.');
-      if (t.getTime() > newest) return reject(index, key, 'usage-in-future', 'Usage cannot be reported for a future hour.');
-      if (t.getTime() < oldest) {
-        return reject(index, key, 'usage-too-old', `Usage older than ${config.usageMaxAgeHours} hours can no longer be billed.`);
-      }
-      if (typeof r.quantity !== 'number' || !Number.isSafeInteger(r.quantity) || r.quantity < 0) {
-        return reject(index, key, 'invalid-quantity', 'quantity must be a non-negative whole number.');
-      }
-      parsed.push({ index, key, workspaceId: r.workspaceId, itemCode: r.itemCode, hour: hourStart(t), quantity: r.quantity });
-    });
+    }
 
     await this.ctx.uow.transaction(async (tx) => {
-      const existing = new Map((await tx.usage.findByKeys(parsed.map((p) => p.key))).map((u) => [u.idempotencyKey, u]));
+      const existing = new Map(
+        (await tx.usage.findByKeys(parsed.map((p) => p.key))).map((u) => [u.idempotencyKey, u]),
+      );
       const workspaces = new Map<string, Workspace>(
         (await tx.workspaces.getMany([...new Set(parsed.map((p) => p.workspaceId))])).map((w) => [w.id, w]),
       );
@@ -93,9 +114,20 @@ export class RecordUsage {
         const prior = existing.get(p.key);
         if (prior) {
           if (prior.samePayload(p)) {
-            results[p.index] = { index: p.index, idempotencyKey: p.key, result: 'duplicate', usageId: prior.id, status: prior.status };
+            results[p.index] = {
+              index: p.index,
+              idempotencyKey: p.key,
+              result: 'duplicate',
+              usageId: prior.id,
+              status: prior.status,
+            };
           } else {
-            reject(p.index, p.key, 'usage-key-reused', `idempotencyKey "${p.key}" was already used for different usage.`);
+            reject(
+              p.index,
+              p.key,
+              'usage-key-reused',
+              `idempotencyKey "${p.key}" was already used for different usage.`,
+            );
           }
           continue;
         }
@@ -105,7 +137,12 @@ export class RecordUsage {
           continue;
         }
         if (ws.dissolvedAt && p.hour.getTime() >= ws.billingMethodEffectiveFrom.getTime()) {
-          reject(p.index, p.key, 'workspace-dissolved', `Workspace "${ws.id}" was dissolved before this hour.`);
+          reject(
+            p.index,
+            p.key,
+            'workspace-dissolved',
+            `Workspace "${ws.id}" was dissolved before this hour.`,
+          );
           continue;
         }
         let wsBindings = bindings.get(ws.id);
@@ -116,7 +153,8 @@ export class RecordUsage {
         const binding = wsBindings.find((b) => b.covers(p.hour)) ?? null;
         let payer: CloudAccount | null = null;
         if (binding) {
-          if (!accounts.has(binding.cloudAccountId)) accounts.set(binding.cloudAccountId, await tx.cloudAccounts.get(binding.cloudAccountId));
+          if (!accounts.has(binding.cloudAccountId))
+            accounts.set(binding.cloudAccountId, await tx.cloudAccounts.get(binding.cloudAccountId));
           payer = accounts.get(binding.cloudAccountId) ?? null;
         }
         const record = new UsageRecord({
@@ -137,19 +175,66 @@ export class RecordUsage {
         if (payer) {
           if (payer.state === 'cancelled') record.markNotBillable('subscription-cancelled');
           else if (payer.state === 'failed') record.markNotBillable('subscription-failed');
-        } else if (ws.billingMethod === null && ws.lockedAt && p.hour.getTime() >= hourStart(ws.lockedAt).getTime()) {
+        } else if (
+          ws.billingMethod === null &&
+          ws.lockedAt &&
+          p.hour.getTime() >= hourStart(ws.lockedAt).getTime()
+        ) {
           record.markNotBillable('no-payer');
         } else {
           record.status = 'billing-center';
         }
         existing.set(p.key, record); // a repeat of the key later in this batch is a duplicate
         fresh.push(record);
-        results[p.index] = { index: p.index, idempotencyKey: p.key, result: 'accepted', usageId: record.id, status: record.status };
+        results[p.index] = {
+          index: p.index,
+          idempotencyKey: p.key,
+          result: 'accepted',
+          usageId: record.id,
+          status: record.status,
+        };
       }
       if (fresh.length) await tx.usage.addMany(fresh);
     });
     return results;
   }
+
+  /** What is wrong with one record on its own, if anything. */
+  private check(r: UsageInput, newest: number, oldest: number): { code: string; message: string } | null {
+    const { config, catalog } = this.ctx;
+    const key = r?.idempotencyKey;
+    if (typeof key !== 'string' || key.length < 1 || key.length > 200) {
+      return {
+        code: 'invalid-idempotency-key',
+        message: 'idempotencyKey must be a string of 1 to 200 characters.',
+      };
+    }
+    if (typeof r.workspaceId !== 'string' || !r.workspaceId)
+      return { code: 'invalid-input', message: 'workspaceId is required.' };
+    if (typeof r.itemCode !== 'string' || !catalog.item(r.itemCode)) {
+      return {
+        code: 'unknown-billing-item',
+        message: `Billing item "${String(r.itemCode)}" is not in the pricing catalog.`,
+      };
+    }
+    const t =
+      r.hour instanceof Date ? r.hour : typeof r.hour === 'string' ? new Date(r.hour) : new Date(Number.NaN);
+    if (Number.isNaN(t.getTime()))
+      return { code: 'invalid-input', message: 'hour must be an ISO 8601 time.' };
+    if (t.getTime() > newest)
+      return { code: 'usage-in-future', message: 'Usage cannot be reported for a future hour.' };
+    if (t.getTime() < oldest) {
+      return {
+        code: 'usage-too-old',
+        message: `Usage older than ${config.usageMaxAgeHours} hours can no longer be billed.`,
+      };
+    }
+    if (typeof r.quantity !== 'number' || !Number.isSafeInteger(r.quantity) || r.quantity < 0) {
+      return { code: 'invalid-quantity', message: 'quantity must be a non-negative whole number.' };
+    }
+    return null;
+  }
 }
 
-export const isUsageRejection = (r: UsageResult): r is Extract<UsageResult, { result: 'rejected' }> => r.result === 'rejected';
+export const isUsageRejection = (r: UsageResult): r is Extract<UsageResult, { result: 'rejected' }> =>
+  r.result === 'rejected';

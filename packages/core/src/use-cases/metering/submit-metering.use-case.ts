@@ -28,7 +28,16 @@ export class SubmitMetering {
   constructor(private readonly ctx: CoreContext) {}
 
   async execute(input: { workerId: string; limit?: number }): Promise<SubmitSummary> {
-    const summary: SubmitSummary = { claimed: 0, expired: 0, accepted: 0, duplicate: 0, customerNotSubscribed: 0, rejected: 0, retry: 0, unknown: 0 };
+    const summary: SubmitSummary = {
+      claimed: 0,
+      expired: 0,
+      accepted: 0,
+      duplicate: 0,
+      customerNotSubscribed: 0,
+      rejected: 0,
+      retry: 0,
+      unknown: 0,
+    };
     const claimed = await this.claim(input.workerId, input.limit ?? 250, summary);
     if (claimed.length === 0) return summary;
     let results: MeteringResult[];
@@ -44,7 +53,7 @@ export class SubmitMetering {
 
   /** Lease up to `limit` claimable records to `workerId`; expire and warn on the way. */
   async claim(workerId: string, limit: number, summary?: SubmitSummary): Promise<MeteringRecord[]> {
-    const { ctx } = this;
+    const ctx = this.ctx;
     const now = ctx.clock.now();
     return ctx.uow.transaction(async (tx) => {
       const journal = new Journal(ctx.ids, now, { type: 'system', process: `metering:${workerId}` });
@@ -55,13 +64,31 @@ export class SubmitMetering {
           r.expire(now);
           changed.push(r);
           if (summary) summary.expired += 1;
-          journal.audit('metering-record.expired', { type: 'metering-record', id: r.id }, null, recordDetails(r));
-          journal.alert('metering-record-expired', 'critical', `Metering record ${r.dimension} ${r.hour.toISOString()} of cloud account ${r.cloudAccountId} was not accepted by AWS before its deadline; ${r.quantity} units were not billed.`, recordDetails(r));
+          journal.audit(
+            'metering-record.expired',
+            { type: 'metering-record', id: r.id },
+            null,
+            recordDetails(r),
+          );
+          journal.alert(
+            'metering-record-expired',
+            'critical',
+            `Metering record ${r.dimension} ${r.hour.toISOString()} of cloud account ${r.cloudAccountId} was not accepted by AWS before its deadline; ${r.quantity} units were not billed.`,
+            recordDetails(r),
+          );
           continue;
         }
-        if (!r.windowAlertedAt && r.deadline.getTime() - now.getTime() <= ctx.config.meteringDeadlineWarningHours * HOUR_MS) {
+        if (
+          !r.windowAlertedAt &&
+          r.deadline.getTime() - now.getTime() <= ctx.config.meteringDeadlineWarningHours * HOUR_MS
+        ) {
           r.windowAlertedAt = now;
-          journal.alert('metering-record-near-deadline', 'warning', `Metering record ${r.dimension} ${r.hour.toISOString()} of cloud account ${r.cloudAccountId} is still not accepted; AWS stops accepting it at ${r.deadline.toISOString()}.`, recordDetails(r));
+          journal.alert(
+            'metering-record-near-deadline',
+            'warning',
+            `Metering record ${r.dimension} ${r.hour.toISOString()} of cloud account ${r.cloudAccountId} is still not accepted; AWS stops accepting it at ${r.deadline.toISOString()}.`,
+            recordDetails(r),
+          );
         }
         r.lease(workerId, new Date(now.getTime() + ctx.config.meteringLeaseSeconds * 1000));
         leased.push(r);
@@ -76,7 +103,7 @@ export class SubmitMetering {
 
   /** Record the gateway's results for records this worker still holds. */
   async apply(workerId: string, results: readonly MeteringResult[], summary?: SubmitSummary): Promise<void> {
-    const { ctx } = this;
+    const ctx = this.ctx;
     const now = ctx.clock.now();
     await ctx.uow.transaction(async (tx) => {
       const journal = new Journal(ctx.ids, now, { type: 'aws' });
@@ -87,7 +114,9 @@ export class SubmitMetering {
         // Another worker took the record over after our lease ran out and already settled it.
         if (!r || r.status !== 'submitted' || r.leaseOwner !== workerId) continue;
         const withBackoff: MeteringResult =
-          result.outcome === 'retry' && result.retryAfterMs === undefined ? { ...result, retryAfterMs: backoff(r.attempts) } : result;
+          result.outcome === 'retry' && result.retryAfterMs === undefined
+            ? { ...result, retryAfterMs: backoff(r.attempts) }
+            : result;
         r.apply(withBackoff, now);
         changed.push(r);
         if (summary) {
@@ -95,7 +124,10 @@ export class SubmitMetering {
           summary[k] += 1;
         }
         if (result.outcome === 'customer-not-subscribed' || result.outcome === 'rejected') {
-          journal.audit(`metering-record.${result.outcome}`, { type: 'metering-record', id: r.id }, null, { ...recordDetails(r), error: r.lastError });
+          journal.audit(`metering-record.${result.outcome}`, { type: 'metering-record', id: r.id }, null, {
+            ...recordDetails(r),
+            error: r.lastError,
+          });
           journal.alert(
             result.outcome === 'rejected' ? 'metering-record-rejected' : 'metering-customer-not-subscribed',
             'critical',

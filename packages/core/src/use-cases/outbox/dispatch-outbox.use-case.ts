@@ -12,7 +12,7 @@ export class DispatchOutbox {
   constructor(private readonly ctx: CoreContext) {}
 
   async execute(input: { limit?: number } = {}): Promise<{ sent: number; failed: number }> {
-    const { ctx } = this;
+    const ctx = this.ctx;
     const due = await ctx.uow.transaction((tx) => tx.outbox.listDue(ctx.clock.now(), input.limit ?? 100));
     let sent = 0;
     let failed = 0;
@@ -32,7 +32,9 @@ export class DispatchOutbox {
           m.lastError = null;
         } else {
           m.lastError = error.slice(0, 1000);
-          m.nextAttemptAt = new Date(now.getTime() + Math.min(RETRY_CAP_MS, RETRY_BASE_MS * 2 ** (m.attempts - 1)));
+          m.nextAttemptAt = new Date(
+            now.getTime() + Math.min(RETRY_CAP_MS, RETRY_BASE_MS * 2 ** (m.attempts - 1)),
+          );
         }
         await tx.outbox.save(m);
       });
@@ -43,7 +45,7 @@ export class DispatchOutbox {
   }
 
   private async deliver(m: OutboxMessage): Promise<void> {
-    const { ctx } = this;
+    const ctx = this.ctx;
     switch (m.kind) {
       case 'domain-event':
         return ctx.publisher.publish({ id: m.id, type: m.type, occurredAt: m.createdAt, payload: m.payload });
@@ -52,7 +54,10 @@ export class DispatchOutbox {
         return ctx.notifier.notifyOwner({ accountId, email }, m.type, data);
       }
       case 'operator-alert': {
-        const { severity, message, ...details } = m.payload as { severity: 'warning' | 'critical'; message: string };
+        const { severity, message, ...details } = m.payload as {
+          severity: 'warning' | 'critical';
+          message: string;
+        };
         return ctx.notifier.alertOperators({ code: m.type, severity, message, details });
       }
     }

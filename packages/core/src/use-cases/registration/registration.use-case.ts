@@ -8,7 +8,11 @@ import type { TransactionContext } from '../../ports/repositories.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../shared/domain-error.js';
 import { requireOneOf } from '../../shared/guard.js';
 import { addMs } from '../../shared/time.js';
-import { createAccount, type RegisterAccountInput, validatePassword } from '../accounts/register-account.use-case.js';
+import {
+  createAccount,
+  type RegisterAccountInput,
+  validatePassword,
+} from '../accounts/register-account.use-case.js';
 import type { CoreContext, RequestMeta } from '../core-context.js';
 import { applyParkedEvents } from '../lifecycle/apply-lifecycle.js';
 import { Journal } from '../support/journal.js';
@@ -22,7 +26,10 @@ import { createWorkspace } from '../workspaces/create-workspace.use-case.js';
 export class OpenRegistrationTicket {
   constructor(private readonly ctx: CoreContext) {}
 
-  async execute(input: { partition: AwsPartition; token: string }, meta: RequestMeta = {}): Promise<RegistrationTicket> {
+  async execute(
+    input: { partition: AwsPartition; token: string },
+    meta: RequestMeta = {},
+  ): Promise<RegistrationTicket> {
     const partition = requireOneOf('partition', input.partition, AWS_PARTITIONS);
     if (typeof input.token !== 'string' || input.token.trim() === '' || input.token.length > 4096) {
       throw new ValidationError(
@@ -31,7 +38,11 @@ export class OpenRegistrationTicket {
       );
     }
     const customer = await this.ctx.resolver.resolve(partition, input.token.trim());
-    if (!this.ctx.config.products.some((p) => p.partition === partition && p.productCode === customer.productCode)) {
+    if (
+      !this.ctx.config.products.some(
+        (p) => p.partition === partition && p.productCode === customer.productCode,
+      )
+    ) {
       throw new ValidationError(
         'unknown-marketplace-product',
         `The AWS Marketplace product ${customer.productCode} is not sold through this Billing Center.`,
@@ -130,11 +141,19 @@ async function registerCloudAccount(
     customerAwsAccountId: ca.customerAwsAccountId,
     ticketId: ticket.id,
   });
-  journal.event('cloud-account.registered', { cloudAccountId: ca.id, accountId: owner.id, partition: ca.partition });
+  journal.event('cloud-account.registered', {
+    cloudAccountId: ca.id,
+    accountId: owner.id,
+    partition: ca.partition,
+  });
   return ca;
 }
 
-async function loadUsableTicket(tx: TransactionContext, ticketId: string, now: Date): Promise<RegistrationTicket> {
+async function loadUsableTicket(
+  tx: TransactionContext,
+  ticketId: string,
+  now: Date,
+): Promise<RegistrationTicket> {
   const t = typeof ticketId === 'string' ? await tx.tickets.get(ticketId) : null;
   if (!t) throw new NotFoundError('registration-ticket', String(ticketId));
   t.assertUsable(now);
@@ -150,7 +169,11 @@ export interface NewWorkspaceInput {
 
 function defaultSite(ctx: CoreContext, partition: AwsPartition): string {
   const site = ctx.sites.all().find((s) => s.awsPartition === partition);
-  if (!site) throw new ValidationError('no-site-for-partition', `No site is configured for the ${partition} partition.`);
+  if (!site)
+    throw new ValidationError(
+      'no-site-for-partition',
+      `No site is configured for the ${partition} partition.`,
+    );
   return site.id;
 }
 
@@ -168,17 +191,29 @@ export class CompleteRegistrationAsNewAccount {
   constructor(private readonly ctx: CoreContext) {}
 
   async execute(
-    input: { ticketId: string; account: RegisterAccountInput; workspace: NewWorkspaceInput; termsAccepted: boolean },
+    input: {
+      ticketId: string;
+      account: RegisterAccountInput;
+      workspace: NewWorkspaceInput;
+      termsAccepted: boolean;
+    },
     meta: RequestMeta = {},
   ): Promise<RegistrationResult> {
     if (input.termsAccepted !== true) {
-      throw new ValidationError('terms-not-accepted', 'Accept the terms of service to activate.', { field: 'termsAccepted' });
+      throw new ValidationError('terms-not-accepted', 'Accept the terms of service to activate.', {
+        field: 'termsAccepted',
+      });
     }
     const hash = await this.ctx.hasher.hash(validatePassword(input.account?.password));
     const now = this.ctx.clock.now();
     return this.ctx.uow.transaction(async (tx) => {
       const ticket = await loadUsableTicket(tx, input.ticketId, now);
-      const journal = new Journal(this.ctx.ids, now, { type: 'system', process: 'registration' }, meta.requestId);
+      const journal = new Journal(
+        this.ctx.ids,
+        now,
+        { type: 'system', process: 'registration' },
+        meta.requestId,
+      );
       const account = await createAccount(this.ctx, tx, journal, input.account, hash, now);
       const by: Actor = { type: 'customer', accountId: account.id };
       const cloudAccount = await registerCloudAccount(this.ctx, tx, journal, ticket, account, now);
@@ -216,7 +251,8 @@ export class CompleteRegistrationForAccount {
     input: { ticketId: string; by: Actor; bindWorkspaceIds?: string[]; createWorkspace?: NewWorkspaceInput },
     meta: RequestMeta = {},
   ): Promise<RegistrationResult> {
-    if (input.by.type !== 'customer') throw new ForbiddenError('customer-only', 'Only a signed-in customer can complete a registration.');
+    if (input.by.type !== 'customer')
+      throw new ForbiddenError('customer-only', 'Only a signed-in customer can complete a registration.');
     const accountId = input.by.accountId;
     const bindIds = parseWorkspaceIds(input.bindWorkspaceIds ?? [], 'bindWorkspaceIds', true);
     const now = this.ctx.clock.now();
@@ -228,7 +264,14 @@ export class CompleteRegistrationForAccount {
       const cloudAccount = await registerCloudAccount(this.ctx, tx, journal, ticket, account, now);
       const workspaces: Workspace[] = [];
       if (bindIds.length) {
-        workspaces.push(...(await bindWorkspaces(this.ctx, tx, journal, { cloudAccountId: cloudAccount.id, workspaceIds: bindIds, by: input.by, now })));
+        workspaces.push(
+          ...(await bindWorkspaces(this.ctx, tx, journal, {
+            cloudAccountId: cloudAccount.id,
+            workspaceIds: bindIds,
+            by: input.by,
+            now,
+          })),
+        );
       }
       if (input.createWorkspace) {
         workspaces.push(

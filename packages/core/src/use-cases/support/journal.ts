@@ -1,6 +1,11 @@
 import type { Actor, AuditEntry } from '../../domain/audit/audit-entry.js';
 import { actorId } from '../../domain/audit/audit-entry.js';
-import type { AlertSeverity, DomainEventType, OutboxMessage, OwnerNotificationTemplate } from '../../domain/events/outbox-message.js';
+import type {
+  AlertSeverity,
+  DomainEventType,
+  OutboxMessage,
+  OwnerNotificationTemplate,
+} from '../../domain/events/outbox-message.js';
 import type { TransactionContext } from '../../ports/repositories.js';
 import type { IdGenerator } from '../../ports/services.js';
 

@@ -20,7 +20,8 @@ export async function switchPayer(
   const boundary = nextHour(now);
   await closeOpenBinding(tx, ws.id, boundary, endReason);
   ws.setBillingMethod(method, now, countsAsCustomerChange);
-  if (method?.kind === 'cloud-account') await openBinding(tx, ids, ws.id, method.cloudAccountId, boundary, now);
+  if (method?.kind === 'cloud-account')
+    await openBinding(tx, ids, ws.id, method.cloudAccountId, boundary, now);
 }
 
 export async function closeOpenBinding(
@@ -44,12 +45,26 @@ export async function openBinding(
   now: Date,
 ): Promise<void> {
   await tx.bindings.add(
-    new Binding({ id: ids.next(), workspaceId, cloudAccountId, from, to: null, endReason: null, createdAt: now, version: 1 }),
+    new Binding({
+      id: ids.next(),
+      workspaceId,
+      cloudAccountId,
+      from,
+      to: null,
+      endReason: null,
+      createdAt: now,
+      version: 1,
+    }),
   );
 }
 
 /** A new workspace's first method covers its creation hour: there is no earlier payer. */
-export async function bindNewWorkspace(tx: TransactionContext, ids: IdGenerator, ws: Workspace, now: Date): Promise<void> {
+export async function bindNewWorkspace(
+  tx: TransactionContext,
+  ids: IdGenerator,
+  ws: Workspace,
+  now: Date,
+): Promise<void> {
   const m = ws.method;
   if (m?.kind === 'cloud-account') await openBinding(tx, ids, ws.id, m.cloudAccountId, hourStart(now), now);
 }

@@ -3,9 +3,9 @@ import type { Workspace } from '../../domain/workspace/workspace.js';
 import type { TransactionContext } from '../../ports/repositories.js';
 import { isDomainError, RuleViolation, ValidationError } from '../../shared/domain-error.js';
 import type { CoreContext, RequestMeta } from '../core-context.js';
-import { moveWorkspace } from './change-billing-method.use-case.js';
 import { Journal } from '../support/journal.js';
 import { loadCloudAccount, loadWorkspace, requireCustomerOrOperator } from '../support/load.js';
+import { moveWorkspace } from './change-billing-method.use-case.js';
 
 export const MAX_WORKSPACES_PER_BIND = 100;
 
@@ -15,7 +15,11 @@ export function parseWorkspaceIds(value: unknown, field = 'workspaceIds', allowE
   }
   const ids = [...new Set(value as string[])];
   if ((!allowEmpty && ids.length === 0) || ids.length > MAX_WORKSPACES_PER_BIND) {
-    throw new ValidationError('invalid-input', `${field} must name 1 to ${MAX_WORKSPACES_PER_BIND} workspaces.`, { field });
+    throw new ValidationError(
+      'invalid-input',
+      `${field} must name 1 to ${MAX_WORKSPACES_PER_BIND} workspaces.`,
+      { field },
+    );
   }
   return ids;
 }
@@ -59,13 +63,21 @@ export async function bindWorkspaces(
 export class BindWorkspacesToCloudAccount {
   constructor(private readonly ctx: CoreContext) {}
 
-  async execute(input: { cloudAccountId: string; workspaceIds: string[]; by: Actor }, meta: RequestMeta = {}): Promise<Workspace[]> {
+  async execute(
+    input: { cloudAccountId: string; workspaceIds: string[]; by: Actor },
+    meta: RequestMeta = {},
+  ): Promise<Workspace[]> {
     requireCustomerOrOperator(input.by, 'bind workspaces');
     const workspaceIds = parseWorkspaceIds(input.workspaceIds);
     const now = this.ctx.clock.now();
     return this.ctx.uow.transaction(async (tx) => {
       const journal = new Journal(this.ctx.ids, now, input.by, meta.requestId);
-      const done = await bindWorkspaces(this.ctx, tx, journal, { cloudAccountId: input.cloudAccountId, workspaceIds, by: input.by, now });
+      const done = await bindWorkspaces(this.ctx, tx, journal, {
+        cloudAccountId: input.cloudAccountId,
+        workspaceIds,
+        by: input.by,
+        now,
+      });
       await journal.flush(tx);
       return done;
     });

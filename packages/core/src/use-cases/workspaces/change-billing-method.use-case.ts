@@ -29,12 +29,20 @@ export async function moveWorkspace(
   ctx: CoreContext,
   tx: TransactionContext,
   journal: Journal,
-  r: { workspace: Workspace; target: BillingMethod; mode: 'change' | 'unlock'; by: Actor; force?: boolean; now: Date },
+  r: {
+    workspace: Workspace;
+    target: BillingMethod;
+    mode: 'change' | 'unlock';
+    by: Actor;
+    force?: boolean;
+    now: Date;
+  },
 ): Promise<Workspace> {
   const ws = r.workspace;
   const owner = await loadAccount(tx, ws.ownerAccountId, { type: 'system' });
   const current = ws.cloudAccountId ? await tx.cloudAccounts.get(ws.cloudAccountId) : null;
-  const targetCa = r.target.kind === 'cloud-account' ? await tx.cloudAccounts.get(r.target.cloudAccountId) : null;
+  const targetCa =
+    r.target.kind === 'cloud-account' ? await tx.cloudAccounts.get(r.target.cloudAccountId) : null;
   assertBillingMethodChangeAllowed({
     mode: r.mode,
     workspace: ws,
@@ -59,14 +67,31 @@ export async function moveWorkspace(
     effectiveFrom: ws.billingMethodEffectiveFrom.toISOString(),
     forced: r.force === true && r.by.type === 'operator',
   };
-  journal.audit(r.mode === 'unlock' ? 'workspace.unlocked' : 'workspace.billing-method-changed', { type: 'workspace', id: ws.id }, ws.ownerAccountId, {
+  journal.audit(
+    r.mode === 'unlock' ? 'workspace.unlocked' : 'workspace.billing-method-changed',
+    { type: 'workspace', id: ws.id },
+    ws.ownerAccountId,
+    {
+      ...details,
+      ...(lock ? { lockReason: lock.reason } : {}),
+    },
+  );
+  journal.event('workspace.billing-method-changed', {
+    workspaceId: ws.id,
+    accountId: ws.ownerAccountId,
     ...details,
-    ...(lock ? { lockReason: lock.reason } : {}),
   });
-  journal.event('workspace.billing-method-changed', { workspaceId: ws.id, accountId: ws.ownerAccountId, ...details });
   if (r.mode === 'unlock') {
-    journal.event('workspace.unlocked', { workspaceId: ws.id, accountId: ws.ownerAccountId, lockReason: lock?.reason });
-    journal.notifyOwner(owner, 'workspace-unlocked', { workspaceId: ws.id, workspaceName: ws.name, billingMethod: details.to });
+    journal.event('workspace.unlocked', {
+      workspaceId: ws.id,
+      accountId: ws.ownerAccountId,
+      lockReason: lock?.reason,
+    });
+    journal.notifyOwner(owner, 'workspace-unlocked', {
+      workspaceId: ws.id,
+      workspaceName: ws.name,
+      billingMethod: details.to,
+    });
   }
   return ws;
 }
@@ -85,7 +110,14 @@ export class ChangeBillingMethod {
     return this.ctx.uow.transaction(async (tx) => {
       const journal = new Journal(this.ctx.ids, now, input.by, meta.requestId);
       const ws = await loadWorkspace(tx, input.workspaceId, input.by);
-      await moveWorkspace(this.ctx, tx, journal, { workspace: ws, target, mode: 'change', by: input.by, force: input.force, now });
+      await moveWorkspace(this.ctx, tx, journal, {
+        workspace: ws,
+        target,
+        mode: 'change',
+        by: input.by,
+        force: input.force,
+        now,
+      });
       await journal.flush(tx);
       return ws;
     });
@@ -96,14 +128,23 @@ export class ChangeBillingMethod {
 export class UnlockWorkspace {
   constructor(private readonly ctx: CoreContext) {}
 
-  async execute(input: { workspaceId: string; method: BillingMethod; by: Actor }, meta: RequestMeta = {}): Promise<Workspace> {
+  async execute(
+    input: { workspaceId: string; method: BillingMethod; by: Actor },
+    meta: RequestMeta = {},
+  ): Promise<Workspace> {
     requireCustomerOrOperator(input.by, 'unlock a workspace');
     const target = parseBillingMethod(input.method);
     const now = this.ctx.clock.now();
     return this.ctx.uow.transaction(async (tx) => {
       const journal = new Journal(this.ctx.ids, now, input.by, meta.requestId);
       const ws = await loadWorkspace(tx, input.workspaceId, input.by);
-      await moveWorkspace(this.ctx, tx, journal, { workspace: ws, target, mode: 'unlock', by: input.by, now });
+      await moveWorkspace(this.ctx, tx, journal, {
+        workspace: ws,
+        target,
+        mode: 'unlock',
+        by: input.by,
+        now,
+      });
       await journal.flush(tx);
       return ws;
     });

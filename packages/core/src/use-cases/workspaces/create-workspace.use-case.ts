@@ -39,10 +39,14 @@ export async function createWorkspace(
   const method: BillingMethod = input.method ?? { kind: 'billing-center' };
   if (input.id !== undefined) {
     if (typeof input.id !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(input.id)) {
-      throw new ValidationError('invalid-input', 'A workspace id is 1 to 64 letters, digits, "_" or "-".', { field: 'id' });
+      throw new ValidationError('invalid-input', 'A workspace id is 1 to 64 letters, digits, "_" or "-".', {
+        field: 'id',
+      });
     }
     if (await tx.workspaces.get(input.id)) {
-      throw new ConflictError('workspace-exists', `Workspace "${input.id}" already exists.`, { workspaceId: input.id });
+      throw new ConflictError('workspace-exists', `Workspace "${input.id}" already exists.`, {
+        workspaceId: input.id,
+      });
     }
   }
   const ws = Workspace.create({
@@ -66,7 +70,12 @@ export async function createWorkspace(
     siteId: ws.siteId,
     billingMethod: method,
   });
-  journal.event('workspace.created', { workspaceId: ws.id, accountId: owner.id, siteId: ws.siteId, billingMethod: method });
+  journal.event('workspace.created', {
+    workspaceId: ws.id,
+    accountId: owner.id,
+    siteId: ws.siteId,
+    billingMethod: method,
+  });
   return ws;
 }
 

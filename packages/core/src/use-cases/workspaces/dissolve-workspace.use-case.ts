@@ -20,7 +20,9 @@ export class DissolveWorkspace {
       await closeOpenBinding(tx, ws.id, nextHour(now), 'workspace-dissolved');
       await tx.workspaces.save(ws);
       const journal = new Journal(this.ctx.ids, now, input.by, meta.requestId);
-      journal.audit('workspace.dissolved', { type: 'workspace', id: ws.id }, ws.ownerAccountId, { billingMethod: before });
+      journal.audit('workspace.dissolved', { type: 'workspace', id: ws.id }, ws.ownerAccountId, {
+        billingMethod: before,
+      });
       journal.event('workspace.dissolved', { workspaceId: ws.id, accountId: ws.ownerAccountId });
       await journal.flush(tx);
       return ws;

@@ -15,10 +15,20 @@ export class ExpireLockGrace {
         if (!ws.markFullyLocked(now)) continue;
         await tx.workspaces.save(ws);
         fullyLocked.push(ws.id);
-        journal.audit('workspace.fully-locked', { type: 'workspace', id: ws.id }, ws.ownerAccountId, { reason: ws.lockReason });
-        journal.event('workspace.fully-locked', { workspaceId: ws.id, accountId: ws.ownerAccountId, reason: ws.lockReason });
+        journal.audit('workspace.fully-locked', { type: 'workspace', id: ws.id }, ws.ownerAccountId, {
+          reason: ws.lockReason,
+        });
+        journal.event('workspace.fully-locked', {
+          workspaceId: ws.id,
+          accountId: ws.ownerAccountId,
+          reason: ws.lockReason,
+        });
         const owner = await tx.accounts.get(ws.ownerAccountId);
-        if (owner) journal.notifyOwner(owner, 'workspace-fully-locked', { workspaceId: ws.id, workspaceName: ws.name });
+        if (owner)
+          journal.notifyOwner(owner, 'workspace-fully-locked', {
+            workspaceId: ws.id,
+            workspaceName: ws.name,
+          });
       }
       await journal.flush(tx);
       return { fullyLocked };
