@@ -1,5 +1,10 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_MAX_SNS_BODY_BYTES, parseSnsMessage } from '../src/inbound/sns-message.js';
+import {
+  DEFAULT_MAX_SNS_BODY_BYTES,
+  parseSnsMessage,
+  parseSnsTimestamp,
+} from '../src/inbound/sns-message.js';
 import type { SnsEnvelopeResult } from '../src/inbound/sns-rejection.js';
 import { loadSnsVectors, type SnsVector, withFields } from './support/sns-vectors.js';
 
@@ -199,9 +204,67 @@ describe('parseSnsMessage', () => {
       }
     });
 
+    it.each([
+      ['//8=', true],
+      ['//9=', false],
+      ['/w==', true],
+      ['/x==', false],
+      ['AAAA', true],
+      ['AAA', false],
+      ['AA=A', false],
+      ['AA==AAAA', false],
+      ['A===', false],
+    ] as const)('accepts Signature %j only if it is canonical base64 (%s)', (signature, canonical) => {
+      expect(Buffer.from(signature, 'base64').toString('base64') === signature).toBe(canonical);
+      const code = codeOf(parseSnsMessage(withFields(notification, { Signature: signature })));
+      expect(code).toBe(canonical ? 'ok' : 'sns-invalid-field');
+    });
+
+    it.each([
+      ['2016-02-29T00:00:00.000Z', true],
+      ['2000-02-29T23:59:59.999Z', true],
+      ['2015-02-29T00:00:00.000Z', false],
+      ['1900-02-29T00:00:00.000Z', false],
+      ['2015-04-31T00:00:00.000Z', false],
+      ['2015-12-31T23:59:59Z', true],
+      ['2015-12-31T23:59:60Z', false],
+      ['2015-12-00T00:00:00Z', false],
+      ['2015-00-10T00:00:00Z', false],
+    ] as const)('reads Timestamp %j as a real calendar time: %s', (timestamp, valid) => {
+      const code = codeOf(parseSnsMessage(withFields(notification, { Timestamp: timestamp })));
+      expect(code).toBe(valid ? 'ok' : 'sns-invalid-field');
+    });
+
     it('reports the first problem in a fixed order: fields before SignatureVersion', () => {
       const body = withFields(notification, { SignatureVersion: '9', MessageId: undefined });
       expect(codeOf(parseSnsMessage(body))).toBe('sns-missing-field');
     });
+  });
+});
+
+describe('parseSnsTimestamp', () => {
+  it('reads every ISO-8601 UTC time as Date does', () => {
+    const date = fc.date({
+      min: new Date('1970-01-01T00:00:00Z'),
+      max: new Date('9999-12-31T23:59:59Z'),
+      noInvalidDate: true,
+    });
+    fc.assert(
+      fc.property(date, (d) => {
+        expect(parseSnsTimestamp(d.toISOString())).toBe(d.getTime());
+        expect(parseSnsTimestamp(d.toISOString().replace(/\.\d+Z$/, 'Z'))).toBe(
+          Math.floor(d.getTime() / 1000) * 1000,
+        );
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it.each([
+    ['2015-09-20T01:22:14.1Z', Date.parse('2015-09-20T01:22:14.100Z')],
+    ['2015-09-20T01:22:14.12Z', Date.parse('2015-09-20T01:22:14.120Z')],
+    ['2015-09-20T01:22:14.123456789Z', Date.parse('2015-09-20T01:22:14.123Z')],
+  ])('reads the fraction of %s', (value, expected) => {
+    expect(parseSnsTimestamp(value)).toBe(expected);
   });
 });

@@ -55,9 +55,11 @@ export interface SigningCertificateCacheOptions {
 export class SigningCertificateCache {
   private readonly maxEntries: number;
   private readonly fetchTimeoutMs: number;
-  // A Map iterates in insertion order: re-inserting on each hit keeps the least recently used first.
-  private readonly entries = new Map<string, SigningCertificate>();
+  private readonly entries = new Map<string, { certificate: SigningCertificate; lastUsed: number }>();
   private readonly inFlight = new Map<string, Promise<SigningCertificate>>();
+  // Recency is a counter rather than Map re-insertion: a hit (every verification) then costs no Map writes,
+  // and the linear scan for the oldest entry happens only when a new certificate is added.
+  private clock = 0;
 
   constructor(
     private readonly fetcher: CertificateFetcher,
@@ -71,14 +73,19 @@ export class SigningCertificateCache {
     return this.entries.size;
   }
 
+  /** The certificate if it is cached, without fetching. */
+  peek(url: string): SigningCertificate | undefined {
+    const entry = this.entries.get(url);
+    if (!entry) return undefined;
+    this.clock += 1;
+    entry.lastUsed = this.clock;
+    return entry.certificate;
+  }
+
   /** Rejects with {@link CertificateUnavailableError} or {@link CertificateInvalidError}. */
   get(url: string): Promise<SigningCertificate> {
-    const cached = this.entries.get(url);
-    if (cached) {
-      this.entries.delete(url);
-      this.entries.set(url, cached);
-      return Promise.resolve(cached);
-    }
+    const cached = this.peek(url);
+    if (cached) return Promise.resolve(cached);
     let pending = this.inFlight.get(url);
     if (!pending) {
       pending = this.load(url).finally(() => this.inFlight.delete(url));
@@ -95,12 +102,22 @@ export class SigningCertificateCache {
       throw new CertificateUnavailableError(url, { cause });
     }
     const certificate = parseSigningCertificate(url, pem);
-    this.entries.set(url, certificate);
-    if (this.entries.size > this.maxEntries) {
-      const oldest = this.entries.keys().next().value as string;
-      this.entries.delete(oldest);
-    }
+    if (this.entries.size >= this.maxEntries) this.evictLeastRecentlyUsed();
+    this.clock += 1;
+    this.entries.set(url, { certificate, lastUsed: this.clock });
     return certificate;
+  }
+
+  private evictLeastRecentlyUsed(): void {
+    let oldest: string | undefined;
+    let oldestUse = Number.POSITIVE_INFINITY;
+    for (const [url, entry] of this.entries) {
+      if (entry.lastUsed < oldestUse) {
+        oldest = url;
+        oldestUse = entry.lastUsed;
+      }
+    }
+    if (oldest !== undefined) this.entries.delete(oldest);
   }
 }
 

@@ -52,6 +52,10 @@ export interface SnsMessageParseOptions {
 
 // SNS writes UTC timestamps with millisecond precision (`2022-07-28T21:23:58.317Z`).
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$/;
+// Base64 characters, then at most two `=`; the length and the spare bits are checked beside it.
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+const BASE64_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 type JsonRecord = Readonly<Record<string, unknown>>;
 
@@ -88,21 +92,21 @@ function readEnvelope(body: JsonRecord): SnsEnvelopeResult {
     return rejected('sns-unknown-message-type', `unknown Type ${excerpt(type)}`, 'Type');
   }
 
-  const fields: Record<string, string> = {};
-  const required = type === 'Notification' ? NOTIFICATION_REQUIRED : SUBSCRIPTION_REQUIRED;
+  // Checked in a fixed order, so that the first problem reported is stable.
+  const required = type === 'Notification' ? COMMON_REQUIRED : SUBSCRIPTION_REQUIRED;
   for (const name of required) {
-    const problem = readString(body, name, name !== 'Message', fields);
+    const problem = checkString(body, name, name === 'Message');
     if (problem) return problem;
   }
   const optional = type === 'Notification' ? NOTIFICATION_OPTIONAL : [];
   for (const name of optional) {
-    if (body[name] === undefined) continue;
-    const problem = readString(body, name, false, fields);
+    const problem = Object.hasOwn(body, name) ? checkString(body, name, true) : undefined;
     if (problem) return problem;
   }
+  const fields = body as Readonly<Record<string, string>>;
 
   const timestamp = fields.Timestamp as string;
-  if (!isIsoTimestamp(timestamp)) {
+  if (Number.isNaN(parseSnsTimestamp(timestamp))) {
     return rejected(
       'sns-invalid-field',
       `Timestamp ${excerpt(timestamp)} is not an ISO-8601 UTC time`,
@@ -120,11 +124,43 @@ function readEnvelope(body: JsonRecord): SnsEnvelopeResult {
       'SignatureVersion',
     );
   }
-  // Every field name was checked above, so the record has the envelope's shape.
-  return {
-    ok: true,
-    envelope: { ...fields, Type: type, SignatureVersion: version } as unknown as SnsEnvelope,
+  return { ok: true, envelope: buildEnvelope(type, version, fields) };
+}
+
+/** Copies the checked fields into a fresh envelope, so nothing else from the body comes along. */
+function buildEnvelope(
+  type: SnsMessageType,
+  version: SnsSignatureVersion,
+  fields: Readonly<Record<string, string>>,
+): SnsEnvelope {
+  // Plain literals of one fixed shape each: this runs for every delivery.
+  if (type !== 'Notification') {
+    return {
+      Type: type,
+      MessageId: fields.MessageId as string,
+      TopicArn: fields.TopicArn as string,
+      Message: fields.Message as string,
+      Timestamp: fields.Timestamp as string,
+      SignatureVersion: version,
+      Signature: fields.Signature as string,
+      SigningCertURL: fields.SigningCertURL as string,
+      SubscribeURL: fields.SubscribeURL as string,
+      Token: fields.Token as string,
+    };
+  }
+  const notification: { -readonly [K in keyof SnsNotification]: SnsNotification[K] } = {
+    Type: type,
+    MessageId: fields.MessageId as string,
+    TopicArn: fields.TopicArn as string,
+    Message: fields.Message as string,
+    Timestamp: fields.Timestamp as string,
+    SignatureVersion: version,
+    Signature: fields.Signature as string,
+    SigningCertURL: fields.SigningCertURL as string,
   };
+  if (fields.Subject !== undefined) notification.Subject = fields.Subject;
+  if (fields.UnsubscribeURL !== undefined) notification.UnsubscribeURL = fields.UnsubscribeURL;
+  return notification;
 }
 
 const COMMON_REQUIRED = [
@@ -136,22 +172,15 @@ const COMMON_REQUIRED = [
   'Signature',
   'SigningCertURL',
 ] as const;
-const NOTIFICATION_REQUIRED = COMMON_REQUIRED;
 const SUBSCRIPTION_REQUIRED = [...COMMON_REQUIRED, 'SubscribeURL', 'Token'] as const;
 const NOTIFICATION_OPTIONAL = ['Subject', 'UnsubscribeURL'] as const;
 
-/** Copies `body[name]` into `into` when it is a string; returns the rejection otherwise. */
-function readString(
-  body: JsonRecord,
-  name: string,
-  nonEmpty: boolean,
-  into: Record<string, string>,
-): SnsEnvelopeResult | undefined {
+/** The rejection for `body[name]` unless it is a string (a non-empty one unless `mayBeEmpty`). */
+function checkString(body: JsonRecord, name: string, mayBeEmpty: boolean): SnsEnvelopeResult | undefined {
   const value = Object.hasOwn(body, name) ? body[name] : undefined;
   if (value === undefined) return rejected('sns-missing-field', `${name} is missing`, name);
   if (typeof value !== 'string') return rejected('sns-invalid-field', `${name} is not a string`, name);
-  if (nonEmpty && value.length === 0) return rejected('sns-invalid-field', `${name} is empty`, name);
-  into[name] = value;
+  if (!mayBeEmpty && value.length === 0) return rejected('sns-invalid-field', `${name} is empty`, name);
   return undefined;
 }
 
@@ -163,23 +192,45 @@ function isSignatureVersion(value: string): value is SnsSignatureVersion {
   return (SNS_SIGNATURE_VERSIONS as readonly string[]).includes(value);
 }
 
-function isIsoTimestamp(value: string): boolean {
-  if (!TIMESTAMP.test(value)) return false;
-  const ms = Date.parse(value);
-  // Date.parse rolls 2015-02-30 over to March; a real SNS timestamp reads back as itself.
-  return Number.isFinite(ms) && new Date(ms).toISOString().slice(0, 19) === value.slice(0, 19);
+/**
+ * Milliseconds since the epoch of an SNS Timestamp (`YYYY-MM-DDThh:mm:ss[.fff]Z`), or NaN when it is not
+ * one. Read digit by digit: it runs for every delivery, and Date.parse would accept other formats and
+ * roll 2015-02-30 over to March.
+ */
+export function parseSnsTimestamp(value: string): number {
+  if (!TIMESTAMP.test(value)) return Number.NaN;
+  const digits = (from: number, count: number) => {
+    let n = 0;
+    for (let i = from; i < from + count; i += 1) n = n * 10 + value.charCodeAt(i) - 48;
+    return n;
+  };
+  const year = digits(0, 4);
+  const month = digits(5, 2);
+  const day = digits(8, 2);
+  const hour = digits(11, 2);
+  const minute = digits(14, 2);
+  const second = digits(17, 2);
+  const leapDay = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 1 : 0;
+  const monthDays = (MONTH_DAYS[month - 1] ?? 0) + leapDay;
+  if (day < 1 || day > monthDays || hour > 23 || minute > 59 || second > 59) return Number.NaN;
+  const millis = value.length > 20 ? Number(value.slice(20, -1).slice(0, 3).padEnd(3, '0')) : 0;
+  return Date.UTC(year, month - 1, day, hour, minute, second, millis);
 }
 
 /**
  * Node's base64 decoder skips unknown characters and ignores the spare bits of the last group, so several
- * strings decode to one signature. Only the canonical spelling is accepted, so that a changed Signature
- * string can never verify.
+ * strings decode to one signature. Only the canonical spelling (length a multiple of 4, padding only at
+ * the end, spare bits zero) is accepted, so that a changed Signature string can never verify.
  */
 function isCanonicalBase64(value: string): boolean {
-  return value.length > 0 && Buffer.from(value, 'base64').toString('base64') === value;
+  if (value.length % 4 !== 0 || !BASE64.test(value)) return false;
+  const padding = value.endsWith('==') ? 2 : value.endsWith('=') ? 1 : 0;
+  if (padding === 0) return true;
+  const last = BASE64_ALPHABET.indexOf(value.charAt(value.length - 1 - padding));
+  return (last & (padding === 2 ? 0b1111 : 0b11)) === 0;
 }
 
 /** Milliseconds since the epoch of an envelope's Timestamp (already checked by {@link parseSnsMessage}). */
 export function snsTimestampMs(envelope: SnsEnvelope): number {
-  return Date.parse(envelope.Timestamp);
+  return parseSnsTimestamp(envelope.Timestamp);
 }

@@ -48,7 +48,9 @@ export type SnsEnvelopeResult =
   | { readonly ok: true; readonly envelope: SnsEnvelope }
   | { readonly ok: false; readonly rejection: SnsRejection };
 
-export function rejected(code: SnsRejectionCode, detail: string, field?: string): SnsEnvelopeResult {
+export type SnsRejected = Extract<SnsEnvelopeResult, { readonly ok: false }>;
+
+export function rejected(code: SnsRejectionCode, detail: string, field?: string): SnsRejected {
   return { ok: false, rejection: new SnsRejection(code, detail, field) };
 }
 

@@ -5,8 +5,8 @@ import {
   type SigningCertificateCache,
 } from './certificate-cache.js';
 import { CertificateUrlPolicy } from './certificate-url-policy.js';
-import { parseSnsMessage, snsTimestampMs } from './sns-message.js';
-import { excerpt, rejected, type SnsEnvelopeResult } from './sns-rejection.js';
+import { parseSnsMessage, type SnsMessageParseOptions, snsTimestampMs } from './sns-message.js';
+import { excerpt, rejected, type SnsEnvelopeResult, type SnsRejected } from './sns-rejection.js';
 import { verifySnsSignature } from './sns-signature.js';
 
 export interface SnsMessageVerifierOptions {
@@ -38,7 +38,7 @@ export class SnsMessageVerifier {
   private readonly allowedTopicArns: ReadonlySet<string>;
   private readonly certificates: SigningCertificateCache;
   private readonly urlPolicy: CertificateUrlPolicy;
-  private readonly maxBodyBytes: number | undefined;
+  private readonly parseOptions: SnsMessageParseOptions;
   private readonly maxMessageAgeMs: number;
   private readonly maxClockSkewMs: number;
   private readonly now: () => number;
@@ -59,14 +59,14 @@ export class SnsMessageVerifier {
     this.urlPolicy = new CertificateUrlPolicy({
       trustedLocalCertificateOrigins: options.trustedLocalCertificateOrigins ?? [],
     });
-    this.maxBodyBytes = options.maxBodyBytes;
+    this.parseOptions = { maxBodyBytes: options.maxBodyBytes };
     this.maxMessageAgeMs = options.maxMessageAgeMs ?? 60 * 60 * 1000;
     this.maxClockSkewMs = options.maxClockSkewMs ?? 5 * 60 * 1000;
     this.now = options.now ?? Date.now;
   }
 
   async verify(rawBody: string): Promise<SnsEnvelopeResult> {
-    const parsed = parseSnsMessage(rawBody, { maxBodyBytes: this.maxBodyBytes });
+    const parsed = parseSnsMessage(rawBody, this.parseOptions);
     if (!parsed.ok) return parsed;
     const envelope = parsed.envelope;
 
@@ -97,17 +97,12 @@ export class SnsMessageVerifier {
       );
     }
 
-    let certificate: SigningCertificate;
-    try {
-      certificate = await this.certificates.get(decision.url);
-    } catch (error) {
-      if (error instanceof CertificateUnavailableError) {
-        return rejected('sns-certificate-unavailable', error.message, 'SigningCertURL');
-      }
-      if (error instanceof CertificateInvalidError) {
-        return rejected('sns-certificate-invalid', error.message, 'SigningCertURL');
-      }
-      throw error;
+    // Almost every message is signed by a cached certificate: take it without a round through a promise.
+    let certificate = this.certificates.peek(decision.url);
+    if (!certificate) {
+      const loaded = await this.loadCertificate(decision.url);
+      if ('rejection' in loaded) return loaded;
+      certificate = loaded;
     }
     if (now < certificate.validFromMs || now > certificate.validToMs) {
       return rejected(
@@ -120,5 +115,19 @@ export class SnsMessageVerifier {
       return rejected('sns-signature-invalid', 'the signature does not match the signed fields', 'Signature');
     }
     return parsed;
+  }
+
+  private async loadCertificate(url: string): Promise<SigningCertificate | SnsRejected> {
+    try {
+      return await this.certificates.get(url);
+    } catch (error) {
+      if (error instanceof CertificateUnavailableError) {
+        return rejected('sns-certificate-unavailable', error.message, 'SigningCertURL');
+      }
+      if (error instanceof CertificateInvalidError) {
+        return rejected('sns-certificate-invalid', error.message, 'SigningCertURL');
+      }
+      throw error;
+    }
   }
 }
