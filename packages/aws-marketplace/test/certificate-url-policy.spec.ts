@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CertificateUrlPolicy } from '../src/inbound/certificate-url-policy.js';
 import { loadSnsVectors } from './support/sns-vectors.js';
@@ -91,6 +92,50 @@ describe('CertificateUrlPolicy (production)', () => {
     `https://sns.us-east-1.amazonaws.com/SimpleNotificationService-${'a'.repeat(600)}.pem`,
   ])('refuses %j', (url) => {
     expect(production.check(url).ok).toBe(false);
+  });
+});
+
+describe('CertificateUrlPolicy accepts only what URL parsing leaves unchanged', () => {
+  it('every accepted URL is already canonical, so the fetched URL is the checked one', () => {
+    const accepted = fc
+      .record({
+        region: fc.stringMatching(/^[a-z]{2}(?:-[a-z]{1,10}){1,3}-\d{1,2}$/),
+        name: fc.stringMatching(/^[A-Za-z0-9]{1,128}$/),
+      })
+      .map(({ region, name }) => {
+        const suffix = region.startsWith('cn-') ? '.cn' : '';
+        return `https://sns.${region}.amazonaws.com${suffix}/SimpleNotificationService-${name}.pem`;
+      });
+    fc.assert(
+      fc.property(accepted, (url) => {
+        expect(production.check(url)).toEqual({ ok: true, url });
+        const parsed = new URL(url);
+        expect(parsed.href).toBe(url);
+        expect(parsed.host).toMatch(/^sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$/);
+        expect([parsed.username, parsed.password, parsed.port, parsed.search, parsed.hash]).toEqual([
+          '',
+          '',
+          '',
+          '',
+          '',
+        ]);
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('refuses a real URL with any punctuation, control or non-ASCII character inserted anywhere', () => {
+    const base = `https://sns.us-east-1.amazonaws.com${PEM}`;
+    const inserted = fc.record({
+      at: fc.nat(base.length),
+      text: fc.string({ minLength: 1, maxLength: 3, unit: 'binary' }).filter((t) => /[^A-Za-z0-9-]/.test(t)),
+    });
+    fc.assert(
+      fc.property(inserted, ({ at, text }) => {
+        expect(production.check(`${base.slice(0, at)}${text}${base.slice(at)}`).ok).toBe(false);
+      }),
+      { numRuns: 3_000 },
+    );
   });
 });
 

@@ -100,7 +100,7 @@ function readEnvelope(body: JsonRecord): SnsEnvelopeResult {
   }
   const optional = type === 'Notification' ? NOTIFICATION_OPTIONAL : [];
   for (const name of optional) {
-    const problem = Object.hasOwn(body, name) ? checkString(body, name, true) : undefined;
+    const problem = body[name] === undefined ? undefined : checkString(body, name, true);
     if (problem) return problem;
   }
   const fields = body as Readonly<Record<string, string>>;
@@ -177,7 +177,8 @@ const NOTIFICATION_OPTIONAL = ['Subject', 'UnsubscribeURL'] as const;
 
 /** The rejection for `body[name]` unless it is a string (a non-empty one unless `mayBeEmpty`). */
 function checkString(body: JsonRecord, name: string, mayBeEmpty: boolean): SnsEnvelopeResult | undefined {
-  const value = Object.hasOwn(body, name) ? body[name] : undefined;
+  // None of the field names exists on Object.prototype, so a plain read sees only the body's own keys.
+  const value = body[name];
   if (value === undefined) return rejected('sns-missing-field', `${name} is missing`, name);
   if (typeof value !== 'string') return rejected('sns-invalid-field', `${name} is not a string`, name);
   if (!mayBeEmpty && value.length === 0) return rejected('sns-invalid-field', `${name} is empty`, name);
@@ -199,22 +200,23 @@ function isSignatureVersion(value: string): value is SnsSignatureVersion {
  */
 export function parseSnsTimestamp(value: string): number {
   if (!TIMESTAMP.test(value)) return Number.NaN;
-  const digits = (from: number, count: number) => {
-    let n = 0;
-    for (let i = from; i < from + count; i += 1) n = n * 10 + value.charCodeAt(i) - 48;
-    return n;
-  };
-  const year = digits(0, 4);
-  const month = digits(5, 2);
-  const day = digits(8, 2);
-  const hour = digits(11, 2);
-  const minute = digits(14, 2);
-  const second = digits(17, 2);
+  const year = digitsAt(value, 0, 4);
+  const month = digitsAt(value, 5, 2);
+  const day = digitsAt(value, 8, 2);
+  const hour = digitsAt(value, 11, 2);
+  const minute = digitsAt(value, 14, 2);
+  const second = digitsAt(value, 17, 2);
   const leapDay = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 1 : 0;
   const monthDays = (MONTH_DAYS[month - 1] ?? 0) + leapDay;
   if (day < 1 || day > monthDays || hour > 23 || minute > 59 || second > 59) return Number.NaN;
   const millis = value.length > 20 ? Number(value.slice(20, -1).slice(0, 3).padEnd(3, '0')) : 0;
   return Date.UTC(year, month - 1, day, hour, minute, second, millis);
+}
+
+function digitsAt(value: string, from: number, count: number): number {
+  let n = 0;
+  for (let i = from; i < from + count; i += 1) n = n * 10 + value.charCodeAt(i) - 48;
+  return n;
 }
 
 /**
