@@ -221,6 +221,17 @@ describe('SnsMessageVerifier configuration', () => {
     expect(() => new SnsMessageVerifier({ allowedTopicArns: [arn], certificates })).not.toThrow();
   });
 
+  it.each([
+    ['maxBodyBytes', -1],
+    ['maxMessageAgeMs', Number.NaN],
+    ['maxClockSkewMs', 1.5],
+    ['maxMessageAgeMs', Number.POSITIVE_INFINITY],
+  ])('refuses %s = %s', (option, value) => {
+    expect(
+      () => new SnsMessageVerifier({ allowedTopicArns: [dotnet.topicArn], certificates, [option]: value }),
+    ).toThrow(option);
+  });
+
   it('refuses a malformed trusted local origin', () => {
     expect(
       () =>

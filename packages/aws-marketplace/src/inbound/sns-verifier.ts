@@ -5,7 +5,12 @@ import {
   type SigningCertificateCache,
 } from './certificate-cache.js';
 import { CertificateUrlPolicy } from './certificate-url-policy.js';
-import { parseSnsMessage, type SnsMessageParseOptions, snsTimestampMs } from './sns-message.js';
+import {
+  DEFAULT_MAX_SNS_BODY_BYTES,
+  parseSnsMessage,
+  type SnsMessageParseOptions,
+  snsTimestampMs,
+} from './sns-message.js';
 import { excerpt, rejected, type SnsEnvelopeResult, type SnsRejected } from './sns-rejection.js';
 import { verifySnsSignature } from './sns-signature.js';
 
@@ -59,9 +64,11 @@ export class SnsMessageVerifier {
     this.urlPolicy = new CertificateUrlPolicy({
       trustedLocalCertificateOrigins: options.trustedLocalCertificateOrigins ?? [],
     });
-    this.parseOptions = { maxBodyBytes: options.maxBodyBytes };
-    this.maxMessageAgeMs = options.maxMessageAgeMs ?? 60 * 60 * 1000;
-    this.maxClockSkewMs = options.maxClockSkewMs ?? 5 * 60 * 1000;
+    this.parseOptions = {
+      maxBodyBytes: limit(options.maxBodyBytes ?? DEFAULT_MAX_SNS_BODY_BYTES, 'maxBodyBytes'),
+    };
+    this.maxMessageAgeMs = limit(options.maxMessageAgeMs ?? 60 * 60 * 1000, 'maxMessageAgeMs');
+    this.maxClockSkewMs = limit(options.maxClockSkewMs ?? 5 * 60 * 1000, 'maxClockSkewMs');
     this.now = options.now ?? Date.now;
   }
 
@@ -130,4 +137,9 @@ export class SnsMessageVerifier {
       throw error;
     }
   }
+}
+
+function limit(value: number, name: string): number {
+  if (!Number.isSafeInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer`);
+  return value;
 }
