@@ -63,6 +63,7 @@ export interface WorkspaceRepository {
 export const CloudAccountRepository = Symbol('CloudAccountRepository');
 export interface CloudAccountRepository {
   get(id: string): Promise<CloudAccount | null>;
+  getMany(ids: readonly string[]): Promise<CloudAccount[]>;
   /** The registered account a marketplace message or a resolved token names (see CloudAccount.matches). */
   findByCustomer(ref: CustomerRef): Promise<CloudAccount | null>;
   listByOwner(ownerAccountId: string): Promise<CloudAccount[]>;
@@ -100,8 +101,8 @@ export const UsageRepository = Symbol('UsageRepository');
 export interface UsageRepository {
   findByKeys(keys: readonly string[]): Promise<UsageRecord[]>;
   addMany(records: readonly UsageRecord[]): Promise<void>;
-  /** Pending usage paid by `cloudAccountId` for hours up to and including `upToHour`. */
-  listPendingForPayer(cloudAccountId: string, upToHour: Date): Promise<UsageRecord[]>;
+  /** Pending usage paid by any of `cloudAccountIds` for hours up to and including `upToHour`, by hour. */
+  listPendingForPayers(cloudAccountIds: readonly string[], upToHour: Date): Promise<UsageRecord[]>;
   listForWorkspace(workspaceId: string, from: Date, to: Date): Promise<UsageRecord[]>;
   listForMeteringRecord(meteringRecordId: string): Promise<UsageRecord[]>;
   saveMany(records: readonly UsageRecord[]): Promise<void>;
@@ -129,7 +130,8 @@ export interface MeteringRecordRepository {
 
 export const RatingStateRepository = Symbol('RatingStateRepository');
 export interface RatingStateRepository {
-  listForCloudAccount(cloudAccountId: string, workspaceIds: readonly string[]): Promise<RatingState[]>;
+  /** States of these (cloud account, workspace) pairs, all their items. */
+  listFor(pairs: ReadonlyArray<{ cloudAccountId: string; workspaceId: string }>): Promise<RatingState[]>;
   /** Inserts states with version 0, updates the others (optimistic). */
   saveMany(states: readonly RatingState[]): Promise<void>;
 }

@@ -232,6 +232,8 @@ export function defineRepositoryContracts(h: ContractHarness, factory: UnitOfWor
           })
         )?.id,
       ).toBe(modern.id);
+      const many = await tx((t) => t.cloudAccounts.getMany([china.id, 'unknown', modern.id]));
+      expect(many.map((c) => c.id).sort()).toEqual([modern.id, china.id].sort());
       expect((await tx((t) => t.cloudAccounts.listByOwner(a.id))).map((c) => c.id).sort()).toEqual(
         [modern.id, legacy.id, china.id].sort(),
       );
@@ -337,13 +339,19 @@ export function defineRepositoryContracts(h: ContractHarness, factory: UnitOfWor
       expect((await tx((t) => t.usage.findByKeys([u1.idempotencyKey, 'nope']))).map((u) => u.id)).toEqual([
         u1.id,
       ]);
-      expect((await tx((t) => t.usage.listPendingForPayer('ca-1', at(0)))).map((u) => u.id)).toEqual([u1.id]);
+      expect((await tx((t) => t.usage.listPendingForPayers(['ca-1'], at(0)))).map((u) => u.id)).toEqual([
+        u1.id,
+      ]);
       await tx(async (t) => {
-        const [x] = await t.usage.listPendingForPayer('ca-1', at(0));
+        const [x] = await t.usage.listPendingForPayers(['ca-1'], at(0));
         x?.markMetered('mr-1', at(0));
         await t.usage.saveMany(x ? [x] : []);
       });
-      expect((await tx((t) => t.usage.listPendingForPayer('ca-1', at(5)))).map((u) => u.id)).toEqual([u2.id]);
+      expect((await tx((t) => t.usage.listPendingForPayers(['ca-1'], at(5)))).map((u) => u.id)).toEqual([
+        u2.id,
+      ]);
+      const both = await tx((t) => t.usage.listPendingForPayers(['ca-1', 'ca-2'], at(5)));
+      expect(both.map((u) => u.id)).toEqual([u3.id, u2.id]); // ordered by hour
       expect((await tx((t) => t.usage.listForMeteringRecord('mr-1'))).map((u) => u.id)).toEqual([u1.id]);
       expect((await tx((t) => t.usage.listForWorkspace('ws-a', at(0), at(2)))).map((u) => u.id)).toEqual([
         u1.id,
@@ -403,13 +411,20 @@ export function defineRepositoryContracts(h: ContractHarness, factory: UnitOfWor
       s.carry = '123456789012345678901234567890';
       s.denominator = '1000000000000';
       await tx((t) => t.ratingStates.saveMany([s]));
-      const [got] = await tx((t) => t.ratingStates.listForCloudAccount('ca-1', ['ws-a', 'ws-b']));
+      const [got] = await tx((t) =>
+        t.ratingStates.listFor([
+          { cloudAccountId: 'ca-1', workspaceId: 'ws-a' },
+          { cloudAccountId: 'ca-1', workspaceId: 'ws-b' },
+        ]),
+      );
       expect(got?.carry).toBe('123456789012345678901234567890');
       if (!got) throw new Error('missing');
       got.peak = 7;
       got.peakDay = '2026-11-02';
       await tx((t) => t.ratingStates.saveMany([got]));
-      const [again] = await tx((t) => t.ratingStates.listForCloudAccount('ca-1', ['ws-a']));
+      const [again] = await tx((t) =>
+        t.ratingStates.listFor([{ cloudAccountId: 'ca-1', workspaceId: 'ws-a' }]),
+      );
       expect(again).toMatchObject({ peak: 7, peakDay: '2026-11-02' });
     });
   });

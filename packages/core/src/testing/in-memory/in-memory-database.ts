@@ -52,7 +52,6 @@ export function createTables() {
       indexes: {
         pendingPayer: (u) => (u.status === 'pending' && u.payerCloudAccountId ? u.payerCloudAccountId : null),
         workspace: (u) => u.workspaceId,
-        meteringRecord: (u) => u.meteringRecordId,
       },
     }),
     metering: new Table<MeteringRecord>({

@@ -1,6 +1,32 @@
-import type { CustomerRef } from '../../domain/cloud-account/customer-ref.js';
-import { licenseIdOf } from '../../domain/cloud-account/customer-ref.js';
-import type { Page, TransactionContext, WorkspaceFilter } from '../../ports/repositories.js';
+import type { Account } from '../../domain/account/account.js';
+import type { AuditEntry } from '../../domain/audit/audit-entry.js';
+import type { Binding } from '../../domain/binding/binding.js';
+import type { CloudAccount } from '../../domain/cloud-account/cloud-account.js';
+import { type CustomerRef, licenseIdOf } from '../../domain/cloud-account/customer-ref.js';
+import type { OutboxMessage } from '../../domain/events/outbox-message.js';
+import type { MarketplaceEvent } from '../../domain/marketplace-event/marketplace-event.js';
+import type { MeteringRecord } from '../../domain/metering/metering-record.js';
+import type { RatingState } from '../../domain/metering/rating-state.js';
+import type { RegistrationTicket } from '../../domain/registration/registration-ticket.js';
+import type { AwsPartition } from '../../domain/site/site.js';
+import type { UsageRecord } from '../../domain/usage/usage-record.js';
+import type { Workspace } from '../../domain/workspace/workspace.js';
+import type {
+  AccountRepository,
+  AuditRepository,
+  BindingRepository,
+  CloudAccountRepository,
+  MarketplaceEventRepository,
+  MeteringRecordRepository,
+  OutboxRepository,
+  Page,
+  RatingStateRepository,
+  RegistrationTicketRepository,
+  TransactionContext,
+  UsageRepository,
+  WorkspaceFilter,
+  WorkspaceRepository,
+} from '../../ports/repositories.js';
 import { HOUR_MS } from '../../shared/time.js';
 import type { TxTables } from './in-memory-database.js';
 
@@ -8,245 +34,353 @@ const byTime =
   <T>(f: (x: T) => Date) =>
   (a: T, b: T) =>
     f(a).getTime() - f(b).getTime();
+const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 function page<T extends { id: string }>(rows: T[], limit: number): Page<T> {
   const items = rows.slice(0, limit);
   return { items, nextCursor: rows.length > limit ? (items[items.length - 1]?.id ?? null) : null };
 }
 
+function present<T>(rows: Array<T | null>): T[] {
+  return rows.filter((r): r is T => r !== null);
+}
+
+class Accounts implements AccountRepository {
+  constructor(private readonly t: TxTables) {}
+  async get(id: string) {
+    return this.t.accounts.get(id);
+  }
+  async findByUsername(u: string) {
+    return this.t.accounts.byUnique('username', u.toLowerCase());
+  }
+  async findByEmail(e: string) {
+    return this.t.accounts.byUnique('email', e.toLowerCase());
+  }
+  async add(a: Account) {
+    this.t.accounts.insert(a);
+  }
+  async save(a: Account) {
+    this.t.accounts.update(a);
+  }
+}
+
+class Workspaces implements WorkspaceRepository {
+  constructor(private readonly t: TxTables) {}
+  async get(id: string) {
+    return this.t.workspaces.get(id);
+  }
+  async getMany(ids: readonly string[]) {
+    return present(ids.map((id) => this.t.workspaces.get(id)));
+  }
+  async list(f: WorkspaceFilter, p: { limit: number; cursor?: string | null }) {
+    const match = (w: Workspace) =>
+      (!f.ownerAccountId || w.ownerAccountId === f.ownerAccountId) &&
+      (!f.cloudAccountId || w.cloudAccountId === f.cloudAccountId) &&
+      (f.locked === undefined || w.isLocked === f.locked) &&
+      (f.includeDissolved || w.dissolvedAt === null);
+    const rows = f.ownerAccountId
+      ? this.t.workspaces
+          .byIndex('owner', f.ownerAccountId, match)
+          .filter((w) => !p.cursor || w.id > p.cursor)
+          .sort(byId)
+      : this.t.workspaces.scan(match, { afterId: p.cursor ?? null, limit: p.limit + 1 });
+    return page(rows, p.limit);
+  }
+  async listSettledBy(caId: string) {
+    return this.t.workspaces
+      .byIndex('settledBy', caId, (w) => w.dissolvedAt === null && w.cloudAccountId === caId)
+      .sort(byId);
+  }
+  async listLockedByCloudAccount(caId: string) {
+    return this.t.workspaces
+      .byIndex('lockedBy', caId, (w) => w.dissolvedAt === null && w.lockCloudAccountId === caId)
+      .sort(byId);
+  }
+  async listGraceExpired(now: Date, limit: number) {
+    const due = (w: Workspace) =>
+      !!w.lockReason &&
+      !w.fullyLockedAt &&
+      !w.dissolvedAt &&
+      (w.lockGraceEndsAt?.getTime() ?? Infinity) <= now.getTime();
+    return this.t.workspaces.byIndex('inGrace', 'yes', due).sort(byId).slice(0, limit);
+  }
+  async add(w: Workspace) {
+    this.t.workspaces.insert(w);
+  }
+  async save(w: Workspace) {
+    this.t.workspaces.update(w);
+  }
+}
+
+class CloudAccounts implements CloudAccountRepository {
+  constructor(private readonly t: TxTables) {}
+  async get(id: string) {
+    return this.t.cloudAccounts.get(id);
+  }
+  async getMany(ids: readonly string[]) {
+    return present(ids.map((id) => this.t.cloudAccounts.get(id)));
+  }
+  async findByCustomer(ref: CustomerRef) {
+    const t = this.t.cloudAccounts;
+    const lic = licenseIdOf(ref.licenseArn);
+    const candidates = [
+      ...(lic ? t.byIndex('licenseId', `${ref.partition}|${lic}`) : []),
+      ...(ref.customerIdentifier
+        ? t.byIndex('customerIdentifier', `${ref.partition}|${ref.customerIdentifier}`)
+        : []),
+      ...(ref.agreementId ? t.byIndex('agreementId', `${ref.partition}|${ref.agreementId}`) : []),
+      ...(ref.customerAwsAccountId
+        ? t.byIndex('awsAccount', `${ref.partition}|${ref.customerAwsAccountId}`)
+        : []),
+    ];
+    return candidates.find((c) => c.matches(ref)) ?? null;
+  }
+  async listByOwner(owner: string) {
+    return this.t.cloudAccounts.byIndex('owner', owner).sort(byId);
+  }
+  async listDueForMetering(now: Date, limit: number, afterId?: string | null) {
+    const due = (c: CloudAccount) =>
+      c.isMeterable &&
+      (c.nextHourToMeter.getTime() + HOUR_MS <= now.getTime() ||
+        (c.finalFlushRequestedAt !== null &&
+          c.nextHourToMeter.getTime() <= c.finalFlushRequestedAt.getTime()));
+    return this.t.cloudAccounts.scan(due, { afterId: afterId ?? null, limit });
+  }
+  async add(c: CloudAccount) {
+    this.t.cloudAccounts.insert(c);
+  }
+  async save(c: CloudAccount) {
+    this.t.cloudAccounts.update(c);
+  }
+}
+
+class Tickets implements RegistrationTicketRepository {
+  constructor(private readonly t: TxTables) {}
+  async get(id: string) {
+    return this.t.tickets.get(id);
+  }
+  async add(x: RegistrationTicket) {
+    this.t.tickets.insert(x);
+  }
+  async save(x: RegistrationTicket) {
+    this.t.tickets.update(x);
+  }
+  async deleteExpired(before: Date) {
+    const gone = this.t.tickets.scan((x) => x.status === 'open' && x.expiresAt.getTime() < before.getTime());
+    for (const x of gone) this.t.tickets.delete(x.id);
+    return gone.length;
+  }
+}
+
+class Bindings implements BindingRepository {
+  constructor(private readonly t: TxTables) {}
+  private of(wsId: string, where: (b: Binding) => boolean = () => true) {
+    return this.t.bindings.byIndex('workspace', wsId, (b) => b.workspaceId === wsId && where(b));
+  }
+  async findOpen(wsId: string) {
+    return this.of(wsId, (b) => b.to === null)[0] ?? null;
+  }
+  async findCovering(wsId: string, hour: Date) {
+    return this.of(wsId, (b) => b.covers(hour))[0] ?? null;
+  }
+  async listForWorkspace(wsId: string) {
+    return this.of(wsId).sort(byTime((b) => b.from));
+  }
+  async listForCloudAccount(caId: string) {
+    return this.t.bindings
+      .byIndex('cloudAccount', caId, (b) => b.cloudAccountId === caId)
+      .sort(byTime((b) => b.from));
+  }
+  async add(b: Binding) {
+    this.t.bindings.insert(b);
+  }
+  async save(b: Binding) {
+    this.t.bindings.update(b);
+  }
+}
+
+class Usage implements UsageRepository {
+  constructor(private readonly t: TxTables) {}
+  async findByKeys(keys: readonly string[]) {
+    return present(keys.map((k) => this.t.usage.byUnique('idempotencyKey', k)));
+  }
+  async addMany(rows: readonly UsageRecord[]) {
+    for (const r of rows) this.t.usage.insert(r);
+  }
+  async listPendingForPayers(caIds: readonly string[], upTo: Date) {
+    const limit = upTo.getTime();
+    return caIds
+      .flatMap((caId) =>
+        this.t.usage.byIndex(
+          'pendingPayer',
+          caId,
+          (u) => u.status === 'pending' && u.payerCloudAccountId === caId && u.hour.getTime() <= limit,
+        ),
+      )
+      .sort(byTime((u) => u.hour));
+  }
+  async listForWorkspace(wsId: string, from: Date, to: Date) {
+    return this.t.usage
+      .byIndex(
+        'workspace',
+        wsId,
+        (u) =>
+          u.workspaceId === wsId && u.hour.getTime() >= from.getTime() && u.hour.getTime() < to.getTime(),
+      )
+      .sort((a, b) => a.hour.getTime() - b.hour.getTime() || byId(a, b));
+  }
+  async listForMeteringRecord(id: string) {
+    // A test adapter: a scan keeps the hot planning path free of one index entry per record.
+    return this.t.usage.scan((u) => u.meteringRecordId === id);
+  }
+  async saveMany(rows: readonly UsageRecord[]) {
+    for (const r of rows) this.t.usage.update(r);
+  }
+}
+
+class Metering implements MeteringRecordRepository {
+  constructor(private readonly t: TxTables) {}
+  async get(id: string) {
+    return this.t.metering.get(id);
+  }
+  async getMany(ids: readonly string[]) {
+    return present(ids.map((id) => this.t.metering.get(id)));
+  }
+  async find(caId: string, dim: string, hour: Date) {
+    return this.t.metering.byUnique('accountDimensionHour', `${caId}|${dim}|${hour.getTime()}`);
+  }
+  async listForCloudAccount(caId: string, p: { limit: number; cursor?: string | null }) {
+    const rows = this.t.metering
+      .byIndex('cloudAccount', caId, (m) => m.cloudAccountId === caId && (!p.cursor || m.id < p.cursor))
+      .sort((a, b) => byId(b, a));
+    return page(rows, p.limit);
+  }
+  async listUnsentFrom(caId: string, from: Date) {
+    return this.t.metering
+      .byIndex(
+        'cloudAccount',
+        caId,
+        (m) => m.cloudAccountId === caId && m.status === 'sealed' && m.hour.getTime() >= from.getTime(),
+      )
+      .sort(byId);
+  }
+  async listClaimable(now: Date, limit: number) {
+    const t = now.getTime();
+    return this.t.metering
+      .byIndex(
+        'claimable',
+        'yes',
+        (m) =>
+          (m.status === 'sealed' && (m.nextAttemptAt === null || m.nextAttemptAt.getTime() <= t)) ||
+          (m.status === 'submitted' && m.leaseUntil !== null && m.leaseUntil.getTime() <= t),
+      )
+      .sort((a, b) => a.hour.getTime() - b.hour.getTime() || byId(a, b))
+      .slice(0, limit);
+  }
+  async addMany(rows: readonly MeteringRecord[]) {
+    for (const r of rows) this.t.metering.insert(r);
+  }
+  async saveMany(rows: readonly MeteringRecord[]) {
+    for (const r of rows) this.t.metering.update(r);
+  }
+}
+
+class RatingStates implements RatingStateRepository {
+  constructor(private readonly t: TxTables) {}
+  async listFor(pairs: ReadonlyArray<{ cloudAccountId: string; workspaceId: string }>) {
+    return pairs.flatMap((p) =>
+      this.t.ratingStates.byIndex('accountWorkspace', `${p.cloudAccountId}|${p.workspaceId}`),
+    );
+  }
+  async saveMany(rows: readonly RatingState[]) {
+    for (const r of rows) {
+      if (r.version === 0) {
+        r.version = 1;
+        this.t.ratingStates.insert(r);
+      } else this.t.ratingStates.update(r);
+    }
+  }
+}
+
+class MarketplaceEvents implements MarketplaceEventRepository {
+  constructor(private readonly t: TxTables) {}
+  async get(id: string) {
+    return this.t.marketplaceEvents.get(id);
+  }
+  async findByMessageId(mid: string) {
+    return this.t.marketplaceEvents.byUnique('messageId', mid);
+  }
+  async listParked(partition: AwsPartition) {
+    return this.t.marketplaceEvents
+      .byIndex('parked', partition, (e) => e.status === 'parked' && e.partition === partition)
+      .sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime() || byId(a, b));
+  }
+  async listUnprocessed(limit: number) {
+    return this.t.marketplaceEvents
+      .byIndex('unprocessed', 'yes', (e) => e.status === 'received' || e.status === 'failed')
+      .sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime() || byId(a, b))
+      .slice(0, limit);
+  }
+  async listForCloudAccount(caId: string) {
+    return this.t.marketplaceEvents
+      .byIndex('cloudAccount', caId, (e) => e.cloudAccountId === caId)
+      .sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime() || byId(a, b));
+  }
+  async add(e: MarketplaceEvent) {
+    this.t.marketplaceEvents.insert(e);
+  }
+  async save(e: MarketplaceEvent) {
+    this.t.marketplaceEvents.update(e);
+  }
+}
+
+class Audit implements AuditRepository {
+  constructor(private readonly t: TxTables) {}
+  async append(entries: readonly AuditEntry[]) {
+    for (const e of entries) this.t.audit.insert({ ...e });
+  }
+  async listForAccount(accountId: string, p: { limit: number; cursor?: string | null }) {
+    const rows = this.t.audit
+      .byIndex('account', accountId, (a) => a.accountId === accountId && (!p.cursor || a.id < p.cursor))
+      .sort((a, b) => byId(b, a));
+    return page(rows, p.limit);
+  }
+  async listForEntity(type: string, id: string) {
+    return this.t.audit
+      .byIndex('entity', `${type}|${id}`, (a) => a.entityType === type && a.entityId === id)
+      .sort(byId);
+  }
+}
+
+class Outbox implements OutboxRepository {
+  constructor(private readonly t: TxTables) {}
+  async add(messages: readonly OutboxMessage[]) {
+    for (const m of messages) this.t.outbox.insert({ ...m });
+  }
+  async listDue(now: Date, limit: number) {
+    return this.t.outbox
+      .byIndex('pending', 'yes', (m) => m.status === 'pending' && m.nextAttemptAt.getTime() <= now.getTime())
+      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || byId(a, b))
+      .slice(0, limit);
+  }
+  async save(m: OutboxMessage) {
+    this.t.outbox.update(m);
+  }
+}
+
 /** Repository ports over one transaction's tables. */
-export function buildRepositories(tx: TxTables): TransactionContext {
+export function buildRepositories(t: TxTables): TransactionContext {
   return {
-    accounts: {
-      get: async (id) => tx.accounts.get(id),
-      findByUsername: async (u) => tx.accounts.byUnique('username', u.toLowerCase()),
-      findByEmail: async (e) => tx.accounts.byUnique('email', e.toLowerCase()),
-      add: async (a) => tx.accounts.insert(a),
-      save: async (a) => tx.accounts.update(a),
-    },
-    workspaces: {
-      get: async (id) => tx.workspaces.get(id),
-      getMany: async (ids) => ids.map((id) => tx.workspaces.get(id)).filter((w) => w !== null),
-      list: async (f: WorkspaceFilter, p) => {
-        const match = (w: import('../../domain/workspace/workspace.js').Workspace) =>
-          (!f.ownerAccountId || w.ownerAccountId === f.ownerAccountId) &&
-          (!f.cloudAccountId || w.cloudAccountId === f.cloudAccountId) &&
-          (f.locked === undefined || w.isLocked === f.locked) &&
-          (f.includeDissolved || w.dissolvedAt === null);
-        const rows = f.ownerAccountId
-          ? tx.workspaces
-              .byIndex('owner', f.ownerAccountId, match)
-              .filter((w) => !p.cursor || w.id > p.cursor)
-              .sort((a, b) => (a.id < b.id ? -1 : 1))
-          : tx.workspaces.scan(match, { afterId: p.cursor ?? null, limit: p.limit + 1 });
-        return page(rows, p.limit);
-      },
-      listSettledBy: async (caId) =>
-        tx.workspaces.byIndex('settledBy', caId, (w) => w.dissolvedAt === null && w.cloudAccountId === caId),
-      listLockedByCloudAccount: async (caId) =>
-        tx.workspaces.byIndex(
-          'lockedBy',
-          caId,
-          (w) => w.dissolvedAt === null && w.lockCloudAccountId === caId,
-        ),
-      listGraceExpired: async (now, limit) =>
-        tx.workspaces
-          .byIndex(
-            'inGrace',
-            'yes',
-            (w) =>
-              !!w.lockReason &&
-              !w.fullyLockedAt &&
-              !w.dissolvedAt &&
-              (w.lockGraceEndsAt?.getTime() ?? Infinity) <= now.getTime(),
-          )
-          .slice(0, limit),
-      add: async (w) => tx.workspaces.insert(w),
-      save: async (w) => tx.workspaces.update(w),
-    },
-    cloudAccounts: {
-      get: async (id) => tx.cloudAccounts.get(id),
-      findByCustomer: async (ref: CustomerRef) => {
-        const candidates = [
-          ...(licenseIdOf(ref.licenseArn)
-            ? tx.cloudAccounts.byIndex('licenseId', `${ref.partition}|${licenseIdOf(ref.licenseArn)}`)
-            : []),
-          ...(ref.customerIdentifier
-            ? tx.cloudAccounts.byIndex('customerIdentifier', `${ref.partition}|${ref.customerIdentifier}`)
-            : []),
-          ...(ref.agreementId
-            ? tx.cloudAccounts.byIndex('agreementId', `${ref.partition}|${ref.agreementId}`)
-            : []),
-          ...(ref.customerAwsAccountId
-            ? tx.cloudAccounts.byIndex('awsAccount', `${ref.partition}|${ref.customerAwsAccountId}`)
-            : []),
-        ];
-        return candidates.find((c) => c.matches(ref)) ?? null;
-      },
-      listByOwner: async (owner) =>
-        tx.cloudAccounts.byIndex('owner', owner).sort((a, b) => (a.id < b.id ? -1 : 1)),
-      listDueForMetering: async (now, limit, afterId) =>
-        tx.cloudAccounts.scan(
-          (c) =>
-            c.isMeterable &&
-            (c.nextHourToMeter.getTime() + HOUR_MS <= now.getTime() ||
-              (c.finalFlushRequestedAt !== null &&
-                c.nextHourToMeter.getTime() <= c.finalFlushRequestedAt.getTime())),
-          { afterId: afterId ?? null, limit },
-        ),
-      add: async (c) => tx.cloudAccounts.insert(c),
-      save: async (c) => tx.cloudAccounts.update(c),
-    },
-    tickets: {
-      get: async (id) => tx.tickets.get(id),
-      add: async (t) => tx.tickets.insert(t),
-      save: async (t) => tx.tickets.update(t),
-      deleteExpired: async (before) => {
-        const gone = tx.tickets.scan((t) => t.status === 'open' && t.expiresAt.getTime() < before.getTime());
-        for (const t of gone) tx.tickets.delete(t.id);
-        return gone.length;
-      },
-    },
-    bindings: {
-      findOpen: async (wsId) =>
-        tx.bindings.byIndex('workspace', wsId, (b) => b.workspaceId === wsId && b.to === null)[0] ?? null,
-      findCovering: async (wsId, hour) =>
-        tx.bindings.byIndex('workspace', wsId, (b) => b.workspaceId === wsId && b.covers(hour))[0] ?? null,
-      listForWorkspace: async (wsId) =>
-        tx.bindings.byIndex('workspace', wsId, (b) => b.workspaceId === wsId).sort(byTime((b) => b.from)),
-      listForCloudAccount: async (caId) =>
-        tx.bindings
-          .byIndex('cloudAccount', caId, (b) => b.cloudAccountId === caId)
-          .sort(byTime((b) => b.from)),
-      add: async (b) => tx.bindings.insert(b),
-      save: async (b) => tx.bindings.update(b),
-    },
-    usage: {
-      findByKeys: async (keys) =>
-        keys.map((k) => tx.usage.byUnique('idempotencyKey', k)).filter((u) => u !== null),
-      addMany: async (rows) => {
-        for (const r of rows) tx.usage.insert(r);
-      },
-      listPendingForPayer: async (caId, upTo) =>
-        tx.usage
-          .byIndex(
-            'pendingPayer',
-            caId,
-            (u) =>
-              u.status === 'pending' && u.payerCloudAccountId === caId && u.hour.getTime() <= upTo.getTime(),
-          )
-          .sort(byTime((u) => u.hour)),
-      listForWorkspace: async (wsId, from, to) =>
-        tx.usage
-          .byIndex(
-            'workspace',
-            wsId,
-            (u) =>
-              u.workspaceId === wsId && u.hour.getTime() >= from.getTime() && u.hour.getTime() < to.getTime(),
-          )
-          .sort(byTime((u) => u.hour)),
-      listForMeteringRecord: async (id) =>
-        tx.usage.byIndex('meteringRecord', id, (u) => u.meteringRecordId === id),
-      saveMany: async (rows) => {
-        for (const r of rows) tx.usage.update(r);
-      },
-    },
-    metering: {
-      get: async (id) => tx.metering.get(id),
-      getMany: async (ids) => ids.map((id) => tx.metering.get(id)).filter((m) => m !== null),
-      find: async (caId, dim, hour) =>
-        tx.metering.byUnique('accountDimensionHour', `${caId}|${dim}|${hour.getTime()}`),
-      listForCloudAccount: async (caId, p) => {
-        const rows = tx.metering
-          .byIndex('cloudAccount', caId, (m) => m.cloudAccountId === caId && (!p.cursor || m.id < p.cursor))
-          .sort((a, b) => (a.id < b.id ? 1 : -1));
-        return page(rows, p.limit);
-      },
-      listUnsentFrom: async (caId, from) =>
-        tx.metering.byIndex(
-          'cloudAccount',
-          caId,
-          (m) => m.cloudAccountId === caId && m.status === 'sealed' && m.hour.getTime() >= from.getTime(),
-        ),
-      listClaimable: async (now, limit) =>
-        tx.metering
-          .byIndex(
-            'claimable',
-            'yes',
-            (m) =>
-              (m.status === 'sealed' &&
-                (m.nextAttemptAt === null || m.nextAttemptAt.getTime() <= now.getTime())) ||
-              (m.status === 'submitted' && m.leaseUntil !== null && m.leaseUntil.getTime() <= now.getTime()),
-          )
-          .sort((a, b) => a.hour.getTime() - b.hour.getTime() || (a.id < b.id ? -1 : 1))
-          .slice(0, limit),
-      addMany: async (rows) => {
-        for (const r of rows) tx.metering.insert(r);
-      },
-      saveMany: async (rows) => {
-        for (const r of rows) tx.metering.update(r);
-      },
-    },
-    ratingStates: {
-      listForCloudAccount: async (caId, wsIds) =>
-        wsIds.flatMap((ws) => tx.ratingStates.byIndex('accountWorkspace', `${caId}|${ws}`)),
-      saveMany: async (rows) => {
-        for (const r of rows) {
-          if (r.version === 0) {
-            r.version = 1;
-            tx.ratingStates.insert(r);
-          } else tx.ratingStates.update(r);
-        }
-      },
-    },
-    marketplaceEvents: {
-      get: async (id) => tx.marketplaceEvents.get(id),
-      findByMessageId: async (mid) => tx.marketplaceEvents.byUnique('messageId', mid),
-      listParked: async (partition) =>
-        tx.marketplaceEvents
-          .byIndex('parked', partition, (e) => e.status === 'parked' && e.partition === partition)
-          .sort(byTime((e) => e.occurredAt)),
-      listUnprocessed: async (limit) =>
-        tx.marketplaceEvents
-          .byIndex('unprocessed', 'yes', (e) => e.status === 'received' || e.status === 'failed')
-          .sort(byTime((e) => e.receivedAt))
-          .slice(0, limit),
-      listForCloudAccount: async (caId) =>
-        tx.marketplaceEvents
-          .byIndex('cloudAccount', caId, (e) => e.cloudAccountId === caId)
-          .sort(byTime((e) => e.occurredAt)),
-      add: async (e) => tx.marketplaceEvents.insert(e),
-      save: async (e) => tx.marketplaceEvents.update(e),
-    },
-    audit: {
-      append: async (entries) => {
-        for (const e of entries) tx.audit.insert({ ...e });
-      },
-      listForAccount: async (accountId, p) => {
-        const rows = tx.audit
-          .byIndex('account', accountId, (a) => a.accountId === accountId && (!p.cursor || a.id < p.cursor))
-          .sort((a, b) => (a.id < b.id ? 1 : -1));
-        return page(rows, p.limit);
-      },
-      listForEntity: async (type, id) =>
-        tx.audit
-          .byIndex('entity', `${type}|${id}`, (a) => a.entityType === type && a.entityId === id)
-          .sort((a, b) => (a.id < b.id ? -1 : 1)),
-    },
-    outbox: {
-      add: async (messages) => {
-        for (const m of messages) tx.outbox.insert({ ...m });
-      },
-      listDue: async (now, limit) =>
-        tx.outbox
-          .byIndex(
-            'pending',
-            'yes',
-            (m) => m.status === 'pending' && m.nextAttemptAt.getTime() <= now.getTime(),
-          )
-          .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : 1))
-          .slice(0, limit),
-      save: async (m) => tx.outbox.update(m),
-    },
+    accounts: new Accounts(t),
+    workspaces: new Workspaces(t),
+    cloudAccounts: new CloudAccounts(t),
+    tickets: new Tickets(t),
+    bindings: new Bindings(t),
+    usage: new Usage(t),
+    metering: new Metering(t),
+    ratingStates: new RatingStates(t),
+    marketplaceEvents: new MarketplaceEvents(t),
+    audit: new Audit(t),
+    outbox: new Outbox(t),
   };
 }

@@ -1,12 +1,17 @@
 import { ConcurrencyConflict, ConflictError } from '../../shared/domain-error.js';
 
-/** Deep copy that keeps entity prototypes, Dates, arrays and plain objects (what our entities hold). */
+/**
+ * Copy of a row: a new object with the same prototype; arrays and plain objects inside are copied too.
+ * Dates are shared: the domain never mutates a Date, it assigns a new one.
+ */
 export function cloneDeep<T>(value: T): T {
-  if (value === null || typeof value !== 'object') return value;
-  if (value instanceof Date) return new Date(value.getTime()) as T;
+  if (value === null || typeof value !== 'object' || value instanceof Date) return value;
   if (Array.isArray(value)) return value.map(cloneDeep) as T;
   const out = Object.create(Object.getPrototypeOf(value));
-  for (const k of Object.keys(value)) out[k] = cloneDeep((value as Record<string, unknown>)[k]);
+  for (const k in value) {
+    const v = (value as Record<string, unknown>)[k];
+    out[k] = v === null || typeof v !== 'object' || v instanceof Date ? v : cloneDeep(v);
+  }
   return out;
 }
 
@@ -21,24 +26,36 @@ export interface TableSpec<T> {
 
 type Row = { id: string; version?: number };
 
+type KeyFn<T> = (row: T) => string | readonly string[] | null;
+const keysOf = <T>(fn: KeyFn<T>, row: T): readonly string[] => {
+  const k = fn(row);
+  return k === null ? [] : typeof k === 'string' ? [k] : k;
+};
+const sameKeys = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((k, i) => k === b[i]);
+
 /** Committed rows of one table with maintained secondary indexes. */
 export class Table<T extends Row> {
   readonly rows = new Map<string, T>();
-  private readonly idx = new Map<string, Map<string, Set<string>>>();
-  private readonly uniq = new Map<string, Map<string, string>>();
+  readonly indexList: Array<{ name: string; fn: KeyFn<T>; map: Map<string, Set<string>> }>;
+  readonly uniqueList: Array<{ name: string; fn: (row: T) => string | null; map: Map<string, string> }>;
+  private readonly byName = new Map<string, Map<string, Set<string>>>();
+  private readonly uniqueByName = new Map<string, Map<string, string>>();
   private sortedIds: string[] | null = null;
 
   constructor(readonly spec: TableSpec<T>) {
-    for (const n of Object.keys(spec.indexes ?? {})) this.idx.set(n, new Map());
-    for (const n of Object.keys(spec.unique ?? {})) this.uniq.set(n, new Map());
+    this.indexList = Object.entries(spec.indexes ?? {}).map(([name, fn]) => ({ name, fn, map: new Map() }));
+    this.uniqueList = Object.entries(spec.unique ?? {}).map(([name, fn]) => ({ name, fn, map: new Map() }));
+    for (const i of this.indexList) this.byName.set(i.name, i.map);
+    for (const u of this.uniqueList) this.uniqueByName.set(u.name, u.map);
   }
 
   lookup(index: string, key: string): Iterable<string> {
-    return this.idx.get(index)?.get(key) ?? [];
+    return this.byName.get(index)?.get(key) ?? [];
   }
 
   uniqueOwner(name: string, key: string): string | undefined {
-    return this.uniq.get(name)?.get(key);
+    return this.uniqueByName.get(name)?.get(key);
   }
 
   /** Ids in ascending order (for cursor pagination). */
@@ -49,51 +66,49 @@ export class Table<T extends Row> {
 
   put(row: T): void {
     const old = this.rows.get(row.id);
-    if (old) this.unindex(old);
-    else this.sortedIds = null;
+    if (!old) this.sortedIds = null;
     this.rows.set(row.id, row);
-    this.index(row);
-  }
-
-  private keysOf(fn: (row: T) => string | readonly string[] | null, row: T): readonly string[] {
-    const k = fn(row);
-    return k === null ? [] : typeof k === 'string' ? [k] : k;
-  }
-
-  private index(row: T): void {
-    for (const [n, fn] of Object.entries(this.spec.indexes ?? {})) {
-      const m = this.idx.get(n) as Map<string, Set<string>>;
-      for (const k of this.keysOf(fn, row)) {
-        const s = m.get(k) ?? new Set<string>();
-        m.set(k, s);
-        s.add(row.id);
+    for (const { fn, map } of this.indexList) {
+      const rawBefore = old ? fn(old) : null;
+      const rawAfter = fn(row);
+      if (rawBefore === rawAfter) continue; // the common case: same string key, or none
+      const before = rawBefore === null ? [] : typeof rawBefore === 'string' ? [rawBefore] : rawBefore;
+      const after = rawAfter === null ? [] : typeof rawAfter === 'string' ? [rawAfter] : rawAfter;
+      if (sameKeys(before, after)) continue;
+      for (const k of before) {
+        const set = map.get(k);
+        set?.delete(row.id);
+        if (set && set.size === 0) map.delete(k);
+      }
+      for (const k of after) {
+        const set = map.get(k);
+        if (set) set.add(row.id);
+        else map.set(k, new Set([row.id]));
       }
     }
-    for (const [n, fn] of Object.entries(this.spec.unique ?? {})) {
-      const k = fn(row);
-      if (k !== null) this.uniq.get(n)?.set(k, row.id);
-    }
-  }
-
-  private unindex(row: T): void {
-    for (const [n, fn] of Object.entries(this.spec.indexes ?? {})) {
-      const m = this.idx.get(n) as Map<string, Set<string>>;
-      for (const k of this.keysOf(fn, row)) {
-        const s = m.get(k);
-        s?.delete(row.id);
-        if (s && s.size === 0) m.delete(k);
-      }
-    }
-    for (const [n, fn] of Object.entries(this.spec.unique ?? {})) {
-      const k = fn(row);
-      if (k !== null && this.uniq.get(n)?.get(k) === row.id) this.uniq.get(n)?.delete(k);
+    for (const { fn, map } of this.uniqueList) {
+      const before = old ? fn(old) : null;
+      const after = fn(row);
+      if (before === after) continue;
+      if (before !== null && map.get(before) === row.id) map.delete(before);
+      if (after !== null) map.set(after, row.id);
     }
   }
 
   remove(id: string): void {
     const old = this.rows.get(id);
     if (!old) return;
-    this.unindex(old);
+    for (const { fn, map } of this.indexList) {
+      for (const k of keysOf(fn, old)) {
+        const set = map.get(k);
+        set?.delete(id);
+        if (set && set.size === 0) map.delete(k);
+      }
+    }
+    for (const { fn, map } of this.uniqueList) {
+      const k = fn(old);
+      if (k !== null && map.get(k) === id) map.delete(k);
+    }
     this.rows.delete(id);
     this.sortedIds = null;
   }
@@ -115,6 +130,9 @@ export class TxTable<T extends Row> {
   private readonly inserted = new Set<string>();
   /** committed version seen when the row was first read (optimistic check at commit) */
   private readonly seenVersion = new Map<string, number | undefined>();
+  /** index and unique keys of the rows written here, so lookups need not scan the write set */
+  private readonly writtenIndex = new Map<string, Map<string, Set<string>>>();
+  private readonly writtenUnique = new Map<string, Map<string, string>>();
 
   constructor(
     readonly table: Table<T>,
@@ -142,7 +160,7 @@ export class TxTable<T extends Row> {
   /** Rows whose index key matches, including this transaction's own writes, re-checked by `where`. */
   byIndex(index: string, key: string, where: (row: T) => boolean = () => true): T[] {
     const ids = new Set(this.table.lookup(index, key));
-    for (const id of this.writes.keys()) ids.add(id);
+    for (const id of this.writtenIndex.get(index)?.get(key) ?? []) ids.add(id);
     const out: T[] = [];
     for (const id of ids) {
       const r = this.get(id);
@@ -152,8 +170,10 @@ export class TxTable<T extends Row> {
   }
 
   byUnique(name: string, key: string): T | null {
-    for (const [id, w] of this.writes) {
-      if (w && this.table.spec.unique?.[name]?.(w) === key) return this.get(id);
+    const written = this.writtenUnique.get(name)?.get(key);
+    if (written !== undefined) {
+      const w = this.writes.get(written);
+      if (w && this.table.spec.unique?.[name]?.(w) === key) return this.get(written);
     }
     const id = this.table.uniqueOwner(name, key);
     if (!id || this.writes.get(id) === null) return null;
@@ -163,9 +183,8 @@ export class TxTable<T extends Row> {
 
   /** Every row (committed or written here) in id order, filtered. */
   scan(where: (row: T) => boolean, opts: { afterId?: string | null; limit?: number } = {}): T[] {
-    const ids = new Set(this.table.ids());
-    for (const id of this.writes.keys()) ids.add(id);
-    const sorted = this.writes.size ? [...ids].sort() : this.table.ids();
+    let sorted = this.table.ids();
+    if (this.inserted.size) sorted = [...new Set([...sorted, ...this.inserted])].sort();
     let start = 0;
     if (opts.afterId) {
       let lo = 0;
@@ -195,6 +214,7 @@ export class TxTable<T extends Row> {
     }
     const stored = cloneDeep(row);
     this.writes.set(row.id, stored);
+    this.remember(stored);
     this.inserted.add(row.id);
     this.loaded.set(row.id, row);
   }
@@ -209,8 +229,38 @@ export class TxTable<T extends Row> {
     if (!this.seenVersion.has(row.id) && !this.inserted.has(row.id))
       this.seenVersion.set(row.id, current.version);
     if (this.table.spec.versioned !== false && typeof row.version === 'number') row.version += 1;
-    this.writes.set(row.id, cloneDeep(row));
+    const stored = cloneDeep(row);
+    this.writes.set(row.id, stored);
+    this.remember(stored);
     this.loaded.set(row.id, row);
+  }
+
+  private remember(row: T): void {
+    const committed = this.table.rows.get(row.id);
+    for (const { name, fn } of this.table.indexList) {
+      const k = fn(row);
+      if (k === null || (committed && typeof k === 'string' && fn(committed) === k)) continue; // found via the committed index
+      let m = this.writtenIndex.get(name);
+      if (!m) {
+        m = new Map();
+        this.writtenIndex.set(name, m);
+      }
+      for (const key of typeof k === 'string' ? [k] : k) {
+        const set = m.get(key);
+        if (set) set.add(row.id);
+        else m.set(key, new Set([row.id]));
+      }
+    }
+    for (const { name, fn } of this.table.uniqueList) {
+      const k = fn(row);
+      if (k === null) continue;
+      let m = this.writtenUnique.get(name);
+      if (!m) {
+        m = new Map();
+        this.writtenUnique.set(name, m);
+      }
+      m.set(k, row.id);
+    }
   }
 
   delete(id: string): void {

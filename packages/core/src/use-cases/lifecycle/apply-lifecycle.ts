@@ -140,7 +140,7 @@ async function endSubscription(
     r.withdraw(cancelled ? 'subscription-cancelled' : 'subscription-failed', now);
     await tx.metering.saveMany([r]);
   }
-  const waiting = await tx.usage.listPendingForPayer(ca.id, FAR_FUTURE);
+  const waiting = await tx.usage.listPendingForPayers([ca.id], FAR_FUTURE);
   for (const u of waiting) u.markNotBillable(cancelled ? 'subscription-cancelled' : 'subscription-failed');
   if (waiting.length) await tx.usage.saveMany(waiting);
   const owner = await tx.accounts.get(ca.ownerAccountId);

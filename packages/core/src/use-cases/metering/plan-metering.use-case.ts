@@ -2,6 +2,8 @@ import type { CloudAccount } from '../../domain/cloud-account/cloud-account.js';
 import { MeteringRecord, meteringDeadline } from '../../domain/metering/metering-record.js';
 import { allocate, rateHour } from '../../domain/metering/rating.js';
 import { RatingState } from '../../domain/metering/rating-state.js';
+import type { UsageRecord } from '../../domain/usage/usage-record.js';
+import { isDomainError } from '../../shared/domain-error.js';
 import { HOUR_MS, hourStart } from '../../shared/time.js';
 import type { CoreContext } from '../core-context.js';
 import { Journal } from '../support/journal.js';
@@ -12,40 +14,73 @@ export interface PlanSummary {
   records: number;
 }
 
+/** Which hour of `ca` is due for sealing at `now`, and whether it is the final partial hour; null if none. */
+export function dueHour(ca: CloudAccount, now: Date): { hour: Date; isFinal: boolean } | null {
+  if (!ca.isMeterable) return null;
+  const hour = ca.nextHourToMeter;
+  if (hour.getTime() + HOUR_MS <= now.getTime()) return { hour, isFinal: false };
+  const flushHour = ca.finalFlushRequestedAt ? hourStart(ca.finalFlushRequestedAt) : null;
+  if (flushHour && hour.getTime() <= flushHour.getTime()) return { hour, isFinal: true };
+  return null;
+}
+
 /**
  * Seal every completed UTC hour of every meterable cloud account: one record per dimension (quantity 0 when
  * there was no usage), built from the pending usage the account pays for, with per-workspace allocations.
- * Usage that arrived after its hour was sealed is pending too, so it lands in the next open hour. Hours are
- * sealed in order, one transaction each; a crash loses at most the hour in progress, which is redone.
- * On unsubscribe-pending the current partial hour is sealed at once (the final records).
+ * Usage that arrived after its hour was sealed is still pending, so it lands in the next open hour.
+ *
+ * Accounts due for the same hour are sealed together, one transaction per batch (bulk reads and writes, so
+ * a database does a few queries per batch, not per account); each account's hours are sealed in order. A
+ * crash loses at most the batch in progress, which is redone. A batch that meets a concurrent planner is
+ * rolled back and its accounts are retried one by one. On unsubscribe-pending the current partial hour is
+ * sealed at once (the final records).
  */
 export class PlanMetering {
   constructor(private readonly ctx: CoreContext) {}
 
-  async execute(input: { limit?: number; pageSize?: number } = {}): Promise<PlanSummary> {
+  async execute(input: { limit?: number; batchSize?: number } = {}): Promise<PlanSummary> {
     const summary: PlanSummary = { accounts: 0, hours: 0, records: 0 };
     const now = this.ctx.clock.now();
-    const pageSize = input.pageSize ?? 500;
-    let afterId: string | null = null;
+    const batchSize = input.batchSize ?? 500;
+    const touched = new Set<string>();
     let remaining = input.limit ?? Number.POSITIVE_INFINITY;
-    while (remaining > 0) {
-      const page: CloudAccount[] = await this.ctx.uow.transaction((tx) =>
-        tx.cloudAccounts.listDueForMetering(now, Math.min(pageSize, remaining), afterId),
-      );
-      if (page.length === 0) break;
-      for (const ca of page) {
-        const s = await this.planAccount(ca.id, now);
-        summary.accounts += 1;
-        summary.hours += s.hours;
-        summary.records += s.records;
+    // Each pass seals one hour per due account; accounts behind by several hours come round again.
+    for (;;) {
+      let sealedThisPass = 0;
+      let afterId: string | null = null;
+      while (remaining > 0) {
+        const page: CloudAccount[] = await this.ctx.uow.transaction((tx) =>
+          tx.cloudAccounts.listDueForMetering(now, Math.min(batchSize, remaining), afterId),
+        );
+        if (page.length === 0) break;
+        afterId = (page[page.length - 1] as CloudAccount).id;
+        const groups = new Map<string, string[]>();
+        for (const ca of page) {
+          const due = dueHour(ca, now);
+          if (!due) continue;
+          const key = `${due.hour.getTime()}|${due.isFinal}`;
+          groups.set(key, [...(groups.get(key) ?? []), ca.id]);
+        }
+        for (const ids of groups.values()) {
+          const r = await this.sealBatchOrEach(ids, now);
+          sealedThisPass += r.hours;
+          summary.hours += r.hours;
+          summary.records += r.records;
+          for (const id of r.accountIds) {
+            if (!touched.has(id)) {
+              touched.add(id);
+              remaining -= 1;
+            }
+          }
+        }
       }
-      afterId = (page[page.length - 1] as CloudAccount).id;
-      remaining -= page.length;
+      if (sealedThisPass === 0 || remaining <= 0) break;
     }
+    summary.accounts = touched.size;
     return summary;
   }
 
-  /** Seal all due hours of one account. */
+  /** Seal all due hours of one account (used on unsubscribe-pending to send the final records at once). */
   async planAccount(
     cloudAccountId: string,
     now: Date = this.ctx.clock.now(),
@@ -53,111 +88,159 @@ export class PlanMetering {
     let hours = 0;
     let records = 0;
     for (;;) {
-      const n = await this.sealNextHour(cloudAccountId, now);
-      if (n === null) return { hours, records };
-      hours += 1;
-      records += n;
+      const r = await this.sealBatch([cloudAccountId], now);
+      if (r.hours === 0) return { hours, records };
+      hours += r.hours;
+      records += r.records;
     }
   }
 
-  /** Seal the account's next due hour; null when none is due. Returns the number of records sealed. */
-  async sealNextHour(cloudAccountId: string, now: Date): Promise<number | null> {
-    const { catalog, ids } = this.ctx;
-    return this.ctx.uow.transaction(async (tx) => {
-      const ca = await tx.cloudAccounts.get(cloudAccountId);
-      if (!ca || !ca.isMeterable) return null;
-      const hour = ca.nextHourToMeter;
-      const completed = hour.getTime() + HOUR_MS <= now.getTime();
-      const flushHour = ca.finalFlushRequestedAt ? hourStart(ca.finalFlushRequestedAt) : null;
-      const isFinal = !completed && flushHour !== null && hour.getTime() <= flushHour.getTime();
-      if (!completed && !isFinal) return null;
+  private async sealBatchOrEach(ids: string[], now: Date) {
+    try {
+      return await this.sealBatch(ids, now);
+    } catch (e) {
+      if (!isDomainError(e) || e.kind !== 'conflict' || ids.length === 1) throw e;
+      // Another planner got some of these first: retry one by one so the rest still gets sealed.
+      const total = { hours: 0, records: 0, accountIds: [] as string[] };
+      for (const id of ids) {
+        const r = await this.sealBatch([id], now).catch((err) => {
+          if (isDomainError(err) && err.kind === 'conflict') return { hours: 0, records: 0, accountIds: [] };
+          throw err;
+        });
+        total.hours += r.hours;
+        total.records += r.records;
+        total.accountIds.push(...r.accountIds);
+      }
+      return total;
+    }
+  }
 
-      const usage = await tx.usage.listPendingForPayer(ca.id, hour);
-      const wsIds = [...new Set(usage.map((u) => u.workspaceId))];
-      const sites = new Map((await tx.workspaces.getMany(wsIds)).map((w) => [w.id, w.siteId]));
+  /** Seal the next due hour of each account in one transaction. */
+  async sealBatch(
+    ids: readonly string[],
+    now: Date,
+  ): Promise<{ hours: number; records: number; accountIds: string[] }> {
+    const { catalog, ids: idGen } = this.ctx;
+    return this.ctx.uow.transaction(async (tx) => {
+      const due = (await tx.cloudAccounts.getMany(ids))
+        .map((ca) => ({ ca, due: dueHour(ca, now) }))
+        .filter((x): x is { ca: CloudAccount; due: { hour: Date; isFinal: boolean } } => x.due !== null);
+      if (due.length === 0) return { hours: 0, records: 0, accountIds: [] };
+      const upTo = new Date(Math.max(...due.map((d) => d.due.hour.getTime())));
+      const usageByPayer = new Map<string, UsageRecord[]>();
+      for (const u of await tx.usage.listPendingForPayers(
+        due.map((d) => d.ca.id),
+        upTo,
+      )) {
+        const list = usageByPayer.get(u.payerCloudAccountId as string) ?? [];
+        list.push(u);
+        usageByPayer.set(u.payerCloudAccountId as string, list);
+      }
+      const pairs = new Map<string, { cloudAccountId: string; workspaceId: string }>();
+      for (const [payer, list] of usageByPayer) {
+        for (const u of list)
+          pairs.set(`${payer}|${u.workspaceId}`, { cloudAccountId: payer, workspaceId: u.workspaceId });
+      }
+      const sites = new Map(
+        (await tx.workspaces.getMany([...new Set([...pairs.values()].map((p) => p.workspaceId))])).map(
+          (w) => [w.id, w.siteId],
+        ),
+      );
       const states = new Map(
-        (await tx.ratingStates.listForCloudAccount(ca.id, wsIds)).map((s) => [
-          `${s.workspaceId}|${s.itemCode}`,
+        (await tx.ratingStates.listFor([...pairs.values()])).map((s) => [
+          RatingState.key(s.cloudAccountId, s.workspaceId, s.itemCode),
           s,
         ]),
       );
-      const rated = rateHour({
-        catalog,
-        partition: ca.partition,
-        hour,
-        siteOf: (ws) => sites.get(ws) ?? '',
-        usage,
-        state: (ws, item) => {
-          const k = `${ws}|${item}`;
-          let s = states.get(k);
-          if (!s) {
-            s = RatingState.initial(ca.id, ws, item);
-            states.set(k, s);
-          }
-          return s;
-        },
-      });
 
-      const deadline = meteringDeadline(hour, catalog.meteringWindowHours);
-      const recordIdByDimension = new Map<string, string>();
       const sealed: MeteringRecord[] = [];
-      for (const [dimension, parts] of rated.byDimension) {
-        const { quantity, allocations } = allocate(parts);
-        const record = new MeteringRecord({
-          id: ids.next(),
-          cloudAccountId: ca.id,
+      const metered: UsageRecord[] = [];
+      const touchedStates: RatingState[] = [];
+      const journal = new Journal(idGen, now, { type: 'system', process: 'metering' });
+      for (const { ca, due: d } of due) {
+        const usage = (usageByPayer.get(ca.id) ?? []).filter((u) => u.hour.getTime() <= d.hour.getTime());
+        const rated = rateHour({
+          catalog,
           partition: ca.partition,
-          productCode: ca.productCode,
-          customerIdentifier: ca.customerIdentifier,
-          customerAwsAccountId: ca.customerAwsAccountId,
-          licenseArn: ca.licenseArn,
-          dimension,
-          hour,
-          quantity,
-          allocations,
-          status: 'open',
-          isFinal,
-          attempts: 0,
-          lastError: null,
-          awsMeteringRecordId: null,
-          sealedAt: null,
-          resolvedAt: null,
-          deadline,
-          leaseOwner: null,
-          leaseUntil: null,
-          nextAttemptAt: null,
-          windowAlertedAt: null,
-          version: 1,
+          hour: d.hour,
+          siteOf: (ws) => sites.get(ws) ?? '',
+          usage,
+          state: (ws, item) => {
+            const k = RatingState.key(ca.id, ws, item);
+            let s = states.get(k);
+            if (!s) {
+              s = RatingState.initial(ca.id, ws, item);
+              states.set(k, s);
+            }
+            return s;
+          },
         });
-        record.seal(now);
-        sealed.push(record);
-        recordIdByDimension.set(dimension, record.id);
-      }
-      for (const u of usage) {
-        const dim = catalog.item(u.itemCode)?.dimension;
-        const recordId = dim ? recordIdByDimension.get(dim) : undefined;
-        if (recordId) u.markMetered(recordId, hour);
+        touchedStates.push(...rated.touched);
+        const deadline = meteringDeadline(d.hour, catalog.meteringWindowHours);
+        const recordIdByDimension = new Map<string, string>();
+        const mine: MeteringRecord[] = [];
+        for (const [dimension, parts] of rated.byDimension) {
+          const { quantity, allocations } = allocate(parts);
+          const record = new MeteringRecord({
+            id: idGen.next(),
+            cloudAccountId: ca.id,
+            partition: ca.partition,
+            productCode: ca.productCode,
+            customerIdentifier: ca.customerIdentifier,
+            customerAwsAccountId: ca.customerAwsAccountId,
+            licenseArn: ca.licenseArn,
+            dimension,
+            hour: d.hour,
+            quantity,
+            allocations,
+            status: 'open',
+            isFinal: d.isFinal,
+            attempts: 0,
+            lastError: null,
+            awsMeteringRecordId: null,
+            sealedAt: null,
+            resolvedAt: null,
+            deadline,
+            leaseOwner: null,
+            leaseUntil: null,
+            nextAttemptAt: null,
+            windowAlertedAt: null,
+            version: 1,
+          });
+          record.seal(now);
+          mine.push(record);
+          recordIdByDimension.set(dimension, record.id);
+        }
+        sealed.push(...mine);
+        for (const u of usage) {
+          const dim = catalog.item(u.itemCode)?.dimension;
+          const recordId = dim ? recordIdByDimension.get(dim) : undefined;
+          if (recordId) {
+            u.markMetered(recordId, d.hour);
+            metered.push(u);
+          }
+        }
+        ca.meteredThrough = d.hour;
+        const flushHour = ca.finalFlushRequestedAt ? hourStart(ca.finalFlushRequestedAt) : null;
+        if (flushHour && d.hour.getTime() >= flushHour.getTime()) ca.finalFlushRequestedAt = null;
+        await tx.cloudAccounts.save(ca);
+        if (d.isFinal) {
+          journal.audit(
+            'cloud-account.final-usage-sealed',
+            { type: 'cloud-account', id: ca.id },
+            ca.ownerAccountId,
+            {
+              hour: d.hour.toISOString(),
+              records: mine.map((r) => ({ dimension: r.dimension, quantity: r.quantity })),
+            },
+          );
+        }
       }
       await tx.metering.addMany(sealed);
-      if (usage.length) await tx.usage.saveMany(usage);
-      if (rated.touched.length) await tx.ratingStates.saveMany(rated.touched);
-      ca.meteredThrough = hour;
-      if (isFinal || (flushHour && hour.getTime() >= flushHour.getTime())) ca.finalFlushRequestedAt = null;
-      await tx.cloudAccounts.save(ca);
-      if (isFinal) {
-        const journal = new Journal(ids, now, { type: 'system', process: 'metering' });
-        journal.audit(
-          'cloud-account.final-usage-sealed',
-          { type: 'cloud-account', id: ca.id },
-          ca.ownerAccountId,
-          {
-            hour: hour.toISOString(),
-            records: sealed.map((r) => ({ dimension: r.dimension, quantity: r.quantity })),
-          },
-        );
-        await journal.flush(tx);
-      }
-      return sealed.length;
+      if (metered.length) await tx.usage.saveMany(metered);
+      if (touchedStates.length) await tx.ratingStates.saveMany(touchedStates);
+      await journal.flush(tx);
+      return { hours: due.length, records: sealed.length, accountIds: due.map((d) => d.ca.id) };
     });
   }
 }
