@@ -38,13 +38,15 @@ export const DEFAULT_CORE_CONFIG: CoreConfig = {
 
 /** Merge `input` over the defaults and validate; each error names the setting and what it expects. */
 export function parseCoreConfig(input: Partial<CoreConfig> = {}): CoreConfig {
-  const c: CoreConfig = { ...DEFAULT_CORE_CONFIG, ...input };
+  // An unset environment variable arrives as undefined: it means "the default", not "no value".
+  const given = Object.fromEntries(Object.entries(input ?? {}).filter(([, v]) => v !== undefined));
+  const c: CoreConfig = { ...DEFAULT_CORE_CONFIG, ...given };
   const bad = (setting: string, expected: string): never => {
     throw new ValidationError('invalid-configuration', `Configuration "${setting}" ${expected}.`, {
       setting,
     });
   };
-  if (!isValidTimeZone(c.billingTimeZone))
+  if (typeof c.billingTimeZone !== 'string' || !c.billingTimeZone || !isValidTimeZone(c.billingTimeZone))
     bad('billingTimeZone', 'must be an IANA time zone such as UTC or Asia/Shanghai');
   const int = (k: keyof CoreConfig, min: number, max: number) => {
     const v = c[k];

@@ -65,19 +65,24 @@ const byLifecycleOrder = (a: LifecycleFact, b: LifecycleFact) =>
 export function foldLifecycle(facts: readonly LifecycleFact[]): {
   state: SubscriptionState;
   cancelledAt: Date | null;
+  /** When the subscription last came back after ending (cancelled or failed), if it did. */
+  resumedAt: Date | null;
   last: LifecycleFact | null;
 } {
   const seen = new Set<string>();
   const ordered = facts.filter((f) => !seen.has(f.messageId) && seen.add(f.messageId)).sort(byLifecycleOrder);
   let state: SubscriptionState = 'pending';
   let cancelledAt: Date | null = null;
+  let resumedAt: Date | null = null;
   for (const f of ordered) {
     const next = transition(state, f.action);
+    if ((state === 'cancelled' || state === 'failed') && next !== 'cancelled' && next !== 'failed')
+      resumedAt = f.occurredAt;
     if (next === 'cancelled' && state !== 'cancelled') cancelledAt = f.occurredAt;
     if (next === 'active') cancelledAt = null;
     state = next;
   }
-  return { state, cancelledAt, last: ordered[ordered.length - 1] ?? null };
+  return { state, cancelledAt, resumedAt, last: ordered[ordered.length - 1] ?? null };
 }
 
 export interface Entitlement {
@@ -228,7 +233,12 @@ export class CloudAccount {
    * `history` is every lifecycle message received for this account, the new one included.
    */
   applyLifecycle(history: readonly LifecycleFact[], now: Date): LifecycleOutcome {
-    const { state: to, cancelledAt, last } = foldLifecycle(history);
+    const { state: to, cancelledAt, resumedAt, last } = foldLifecycle(history);
+    // Metering starts at the registration, or at the last resubscription after an ending: the hours while
+    // cancelled were never the buyer's to pay. Derived from the history, so it is order independent too.
+    this.meteringFrom = new Date(
+      Math.max(hourStart(this.createdAt).getTime(), resumedAt ? hourStart(resumedAt).getTime() : 0),
+    );
     this.lastEventAt = last?.occurredAt ?? null;
     this.lastEventRank = last ? RANK[last.action] : null;
     const from = this.state;
@@ -243,10 +253,6 @@ export class CloudAccount {
     this.stateChangedAt = now;
     if (to === 'unsubscribe-pending') this.finalFlushRequestedAt = now;
     if (from === 'unsubscribe-pending' && to === 'active') this.finalFlushRequestedAt = null;
-    if (to === 'active' && (from === 'cancelled' || from === 'failed')) {
-      // A resubscription meters from now on: the hours while cancelled were never the buyer's to pay.
-      this.meteringFrom = new Date(Math.max(this.meteringFrom.getTime(), hourStart(now).getTime()));
-    }
     return { applied: true, from, to };
   }
 

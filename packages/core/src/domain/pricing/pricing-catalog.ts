@@ -88,7 +88,7 @@ export class PricingCatalog {
     }
     for (const p of ['aws', 'aws-cn'] as const) {
       const c = file.partitionCurrency?.[p];
-      if (!c || !file.currencies[c]) fail(`partitionCurrency.${p} must name a listed currency.`);
+      if (!c || !file.currencies?.[c]) fail(`partitionCurrency.${p} must name a listed currency.`);
     }
     const dims = new Map<string, DimensionDef>();
     for (const d of file.dimensions ?? []) {
