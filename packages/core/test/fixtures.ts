@@ -43,3 +43,5 @@ export const UNITS_CATALOG: PricingCatalogFile = {
 };
 
 export const NUM_RUNS = Number(process.env.FC_NUM_RUNS ?? 1000);
+/** Replay a failing run: FC_SEED=<seed printed by fast-check>. */
+export const FC_SEED = process.env.FC_SEED ? Number(process.env.FC_SEED) : undefined;

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type CloudAccount, isDomainError, type MeteringRecord } from '../../src/index.js';
+import { isDomainError, type MeteringRecord } from '../../src/index.js';
 import { createTestCore, type FakeBuyer, FakeMarketplace, type TestCore } from '../../src/testing/index.js';
-import { NUM_RUNS, UNITS_CATALOG } from '../fixtures.js';
+import { FC_SEED, NUM_RUNS, UNITS_CATALOG } from '../fixtures.js';
 import { buyer, customer, deliver, HOUR, operator, platform, read } from '../support.js';
 
 /*
@@ -247,12 +247,12 @@ async function run(w: World, step: Step) {
         return;
       }
       const at = core.clock.now();
-      const before: CloudAccount | null = await read(core, (tx) => tx.cloudAccounts.get(a.id));
       const settledBefore = (await read(core, (tx) => tx.workspaces.listSettledBy(a.id))).map((x) => x.id);
       const id = `m-${step.acct}-${at.getTime()}-${step.action}`;
       const r = await deliver(core, a.buyer, step.action, at, id);
       w.lastMessage[step.acct] = { id, action: step.action, at };
       const intervals = w.cancelled[step.acct];
+      if (r.duplicate) return; // the same message again (same id and stamp): deduplicated by the inbox
       if (r.outcome?.endsWith('->cancelled')) {
         intervals.push([at.getTime(), null]);
         await checkCascade(w, step.acct, settledBefore);
@@ -261,7 +261,6 @@ async function run(w: World, step: Step) {
         const open = intervals[intervals.length - 1];
         if (open) open[1] = at.getTime();
       }
-      void before;
       return;
     }
     case 'plan':
@@ -380,7 +379,7 @@ describe('metering invariants under generated histories', () => {
         await drain(w);
         await checkInvariants(w);
       }),
-      { numRuns: NUM_RUNS },
+      { numRuns: NUM_RUNS, seed: FC_SEED },
     );
   }, 600_000);
 });
