@@ -257,7 +257,8 @@ async function run(w: World, step: Step) {
         intervals.push([at.getTime(), null]);
         await checkCascade(w, step.acct, settledBefore);
       }
-      if (r.outcome === 'cancelled->active') {
+      // Back from a cancellation: to active, or (same stamp, later in the lifecycle) straight to unsubscribe-pending.
+      if (r.outcome === 'cancelled->active' || r.outcome === 'cancelled->unsubscribe-pending') {
         const open = intervals[intervals.length - 1];
         if (open) open[1] = at.getTime();
       }
