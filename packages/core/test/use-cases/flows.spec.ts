@@ -143,6 +143,24 @@ describe('flow 2: subscribing on the Marketplace product page', () => {
     ).rejects.toMatchObject({ code: 'registration-ticket-expired' });
   });
 
+  it('takes the new license when the same AWS account subscribes again', async () => {
+    const core = createTestCore();
+    const first = await activatedCustomer(core);
+    const renewed = { ...first.buyer, licenseArn: `${first.buyer.licenseArn}9` };
+    const t = await core.useCases.openRegistrationTicket.execute({
+      partition: 'aws',
+      token: core.marketplace.issueToken(renewed),
+    });
+    const r = await core.useCases.completeRegistrationForAccount.execute({
+      ticketId: t.id,
+      by: customer(first.account.id),
+    });
+    expect(r.cloudAccount.id).toBe(first.cloudAccount.id);
+    expect(r.cloudAccount.licenseArn).toBe(renewed.licenseArn);
+    const audit = await read(core, (tx) => tx.audit.listForEntity('cloud-account', first.cloudAccount.id));
+    expect(audit.map((e) => e.action)).toContain('cloud-account.license-changed');
+  });
+
   it('refuses to register one AWS account to two Billing Center accounts', async () => {
     const core = createTestCore();
     const first = await activatedCustomer(core);

@@ -256,6 +256,11 @@ export class CloudAccount {
     return { applied: true, from, to };
   }
 
+  replaceLicense(licenseArn: string): void {
+    this.licenseArn = licenseArn;
+    this.licenseId = licenseIdOf(licenseArn);
+  }
+
   setEntitlements(entitlements: Entitlement[], now: Date): void {
     this.entitlements = entitlements;
     this.entitlementsCheckedAt = now;
@@ -269,5 +274,6 @@ type MethodNames =
   | 'subscriptionInForce'
   | 'matches'
   | 'learnIdentity'
+  | 'replaceLicense'
   | 'applyLifecycle'
   | 'setEntitlements';

@@ -119,6 +119,14 @@ async function registerCloudAccount(
       );
     }
     existing.learnIdentity(ref);
+    if (ticket.licenseArn && existing.licenseArn !== ticket.licenseArn) {
+      // A new subscription of the same AWS account can come with a new license: ResolveCustomer is current.
+      journal.audit('cloud-account.license-changed', { type: 'cloud-account', id: existing.id }, owner.id, {
+        from: existing.licenseArn,
+        to: ticket.licenseArn,
+      });
+      existing.replaceLicense(ticket.licenseArn);
+    }
     await tx.cloudAccounts.save(existing);
     return existing;
   }

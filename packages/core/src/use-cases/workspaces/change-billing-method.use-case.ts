@@ -96,31 +96,41 @@ export async function moveWorkspace(
   return ws;
 }
 
+/** One workspace, one transaction: load it for the actor, move it, journal it. */
+async function moveOne(
+  ctx: CoreContext,
+  mode: 'change' | 'unlock',
+  input: { workspaceId: string; method: BillingMethod; by: Actor; force?: boolean },
+  meta: RequestMeta,
+): Promise<Workspace> {
+  requireCustomerOrOperator(input.by, mode === 'change' ? 'change a billing method' : 'unlock a workspace');
+  const target = parseBillingMethod(input.method);
+  const now = ctx.clock.now();
+  return ctx.uow.transaction(async (tx) => {
+    const journal = new Journal(ctx.ids, now, input.by, meta.requestId);
+    const ws = await loadWorkspace(tx, input.workspaceId, input.by);
+    await moveWorkspace(ctx, tx, journal, {
+      workspace: ws,
+      target,
+      mode,
+      by: input.by,
+      force: input.force,
+      now,
+    });
+    await journal.flush(tx);
+    return ws;
+  });
+}
+
 /** Workspace Management → Change: to Billing Center settlement or to a registered cloud account. */
 export class ChangeBillingMethod {
   constructor(private readonly ctx: CoreContext) {}
 
-  async execute(
+  execute(
     input: { workspaceId: string; method: BillingMethod; by: Actor; force?: boolean },
     meta: RequestMeta = {},
   ): Promise<Workspace> {
-    requireCustomerOrOperator(input.by, 'change a billing method');
-    const target = parseBillingMethod(input.method);
-    const now = this.ctx.clock.now();
-    return this.ctx.uow.transaction(async (tx) => {
-      const journal = new Journal(this.ctx.ids, now, input.by, meta.requestId);
-      const ws = await loadWorkspace(tx, input.workspaceId, input.by);
-      await moveWorkspace(this.ctx, tx, journal, {
-        workspace: ws,
-        target,
-        mode: 'change',
-        by: input.by,
-        force: input.force,
-        now,
-      });
-      await journal.flush(tx);
-      return ws;
-    });
+    return moveOne(this.ctx, 'change', input, meta);
   }
 }
 
@@ -128,25 +138,10 @@ export class ChangeBillingMethod {
 export class UnlockWorkspace {
   constructor(private readonly ctx: CoreContext) {}
 
-  async execute(
+  execute(
     input: { workspaceId: string; method: BillingMethod; by: Actor },
     meta: RequestMeta = {},
   ): Promise<Workspace> {
-    requireCustomerOrOperator(input.by, 'unlock a workspace');
-    const target = parseBillingMethod(input.method);
-    const now = this.ctx.clock.now();
-    return this.ctx.uow.transaction(async (tx) => {
-      const journal = new Journal(this.ctx.ids, now, input.by, meta.requestId);
-      const ws = await loadWorkspace(tx, input.workspaceId, input.by);
-      await moveWorkspace(this.ctx, tx, journal, {
-        workspace: ws,
-        target,
-        mode: 'unlock',
-        by: input.by,
-        now,
-      });
-      await journal.flush(tx);
-      return ws;
-    });
+    return moveOne(this.ctx, 'unlock', input, meta);
   }
 }
