@@ -11,6 +11,7 @@ import { PlanMetering } from './metering/plan-metering.use-case.js';
 import { RecordUsage } from './metering/record-usage.use-case.js';
 import { SubmitMetering } from './metering/submit-metering.use-case.js';
 import { DispatchOutbox } from './outbox/dispatch-outbox.use-case.js';
+import { AuditQueries, CloudAccountQueries, WorkspaceQueries } from './queries/queries.use-case.js';
 import {
   CompleteRegistrationAsNewAccount,
   CompleteRegistrationForAccount,
@@ -23,6 +24,7 @@ import { CreateWorkspace } from './workspaces/create-workspace.use-case.js';
 import { DissolveWorkspace } from './workspaces/dissolve-workspace.use-case.js';
 import { ExpireLockGrace } from './workspaces/expire-lock-grace.use-case.js';
 import { LockWorkspace } from './workspaces/lock-workspace.use-case.js';
+import { SyncWorkspace } from './workspaces/sync-workspace.use-case.js';
 
 /**
  * Every use case, built over one context. Apps bind `CoreContext` in their container and resolve this
@@ -51,6 +53,10 @@ export function createUseCases(ctx: CoreContext) {
     planMetering: new PlanMetering(ctx),
     submitMetering: new SubmitMetering(ctx),
     dispatchOutbox: new DispatchOutbox(ctx),
+    syncWorkspace: new SyncWorkspace(ctx),
+    workspaces: new WorkspaceQueries(ctx),
+    cloudAccounts: new CloudAccountQueries(ctx),
+    audit: new AuditQueries(ctx),
   };
 }
 export type UseCases = ReturnType<typeof createUseCases>;
@@ -64,6 +70,7 @@ export * from './metering/plan-metering.use-case.js';
 export * from './metering/record-usage.use-case.js';
 export * from './metering/submit-metering.use-case.js';
 export * from './outbox/dispatch-outbox.use-case.js';
+export * from './queries/queries.use-case.js';
 export * from './registration/registration.use-case.js';
 export * from './workspaces/bind-workspaces.use-case.js';
 export * from './workspaces/change-billing-method.use-case.js';
@@ -71,3 +78,4 @@ export * from './workspaces/create-workspace.use-case.js';
 export * from './workspaces/dissolve-workspace.use-case.js';
 export * from './workspaces/expire-lock-grace.use-case.js';
 export * from './workspaces/lock-workspace.use-case.js';
+export * from './workspaces/sync-workspace.use-case.js';
