@@ -107,6 +107,7 @@ export const mother = {
       status: 'sealed',
       isFinal: false,
       attempts: 0,
+      unansweredSends: 0,
       lastError: null,
       awsMeteringRecordId: null,
       sealedAt: T0,

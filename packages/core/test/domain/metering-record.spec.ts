@@ -229,7 +229,7 @@ describe('MeteringRecord transitions', () => {
     expect(r.nextAttemptAt?.getTime()).toBe(NOW.getTime());
   });
 
-  it('expire names the deadline and drops the lease', () => {
+  it('expire of a never-answered send says the outcome is unknown and drops the lease', () => {
     const r = record('submitted', {
       leaseOwner: 'w',
       leaseUntil: NOW,
@@ -238,11 +238,29 @@ describe('MeteringRecord transitions', () => {
     r.expire(NOW);
     expect(r).toMatchObject({
       status: 'expired',
-      lastError: 'Not accepted by AWS before its deadline 2026-11-03T10:00:00.000Z',
+      unansweredSends: 1,
       leaseOwner: null,
       leaseUntil: null,
       resolvedAt: NOW,
     });
+    expect(r.lastError).toMatch(/^Outcome unknown: .*2026-11-03T10:00:00.000Z/);
+    expect(r.outcomeUnknown).toBe(true);
+  });
+
+  it('expire of a record AWS never saw names the deadline', () => {
+    const r = record('sealed', { deadline: utc('2026-11-03T10:00:00Z') });
+    r.expire(NOW);
+    expect(r).toMatchObject({
+      status: 'expired',
+      lastError: 'Not accepted by AWS before its deadline 2026-11-03T10:00:00.000Z',
+    });
+    expect(r.outcomeUnknown).toBe(false);
+  });
+
+  it('re-leasing after a lease ran out counts an unanswered send', () => {
+    const r = record('submitted', { leaseOwner: 'w1', leaseUntil: NOW });
+    r.lease('w2', NOW);
+    expect(r.unansweredSends).toBe(1);
   });
 
   it('withdraw rejects an unsent record with the reason', () => {

@@ -229,7 +229,7 @@ describe('sending to AWS', () => {
 
   it('expires records past their deadline with a critical alert, and warns once before', async () => {
     const { core } = await sealedHour();
-    core.marketplace.failNextCalls = 100;
+    core.marketplace.throttleNextRecords = 3; // answered: AWS did not take them
     core.clock.set('2026-11-03T08:00:00Z'); // the 10:00 hour's deadline is 24 h later: 2026-11-03T10:00Z
     await core.useCases.submitMetering.execute({ workerId: 'w1' });
     core.clock.set('2026-11-03T10:00:00Z');
@@ -239,6 +239,21 @@ describe('sending to AWS', () => {
     const codes = core.notifier.alerts.map((a) => a.code);
     expect(codes.filter((c) => c === 'metering-record-near-deadline')).toHaveLength(3);
     expect(codes.filter((c) => c === 'metering-record-expired')).toHaveLength(3);
+  });
+
+  it('says the outcome is unknown when the deadline passes after a send whose answer was lost', async () => {
+    const { core, cloudAccount } = await sealedHour();
+    core.marketplace.loseNextResponses = 1; // AWS took them; we never heard
+    await core.useCases.submitMetering.execute({ workerId: 'w1' });
+    core.clock.set('2026-11-03T10:00:00Z'); // the worker was down until after the deadline
+    expect((await core.useCases.submitMetering.execute({ workerId: 'w2' })).expired).toBe(3);
+    const r = await read(core, (tx) =>
+      tx.metering.find(cloudAccount.id, 'events', new Date('2026-11-02T10:00:00Z')),
+    );
+    expect(r).toMatchObject({ status: 'expired', unansweredSends: 1 });
+    expect(r?.outcomeUnknown).toBe(true);
+    await core.useCases.dispatchOutbox.execute({ limit: 100 });
+    expect(core.notifier.alerts.filter((a) => a.code === 'metering-outcome-unknown')).toHaveLength(3);
   });
 
   it('treats CustomerNotSubscribed as terminal with an alert', async () => {

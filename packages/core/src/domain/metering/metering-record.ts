@@ -62,6 +62,8 @@ export class MeteringRecord {
   /** The account's final records, sealed early on unsubscribe-pending. */
   isFinal!: boolean;
   attempts!: number;
+  /** Sends whose answer never came (lease ran out): AWS may have taken one of them. */
+  unansweredSends!: number;
   lastError!: string | null;
   awsMeteringRecordId!: string | null;
   sealedAt!: Date | null;
@@ -105,6 +107,7 @@ export class MeteringRecord {
   /** Lease the record for one send; an expired lease makes it claimable again (the worker died). */
   lease(owner: string, until: Date): void {
     this.expect(['sealed', 'submitted'], 'lease');
+    if (this.status === 'submitted') this.unansweredSends += 1; // the previous sender's lease ran out
     this.status = 'submitted';
     this.leaseOwner = owner;
     this.leaseUntil = until;
@@ -144,10 +147,22 @@ export class MeteringRecord {
     this.resolvedAt = now;
   }
 
+  /**
+   * Past its deadline AWS takes the record no more. When an earlier send's response was lost, AWS may have
+   * taken it before: the outcome is then unknown, and says so.
+   */
+  get outcomeUnknown(): boolean {
+    return this.status === 'expired' && this.unansweredSends > 0;
+  }
+
   expire(now: Date): void {
     this.expect(['sealed', 'submitted'], 'expire');
+    if (this.status === 'submitted') this.unansweredSends += 1;
     this.status = 'expired';
-    this.lastError = `Not accepted by AWS before its deadline ${this.deadline.toISOString()}`;
+    this.lastError =
+      this.unansweredSends > 0
+        ? `Outcome unknown: sent ${this.attempts} time(s) without an answer before its deadline ${this.deadline.toISOString()}; AWS may have billed it — check the seller reports`
+        : `Not accepted by AWS before its deadline ${this.deadline.toISOString()}`;
     this.leaseOwner = null;
     this.leaseUntil = null;
     this.resolvedAt = now;
@@ -162,7 +177,16 @@ export class MeteringRecord {
   }
 }
 
-type MethodNames = 'isTerminal' | 'isBilled' | 'expect' | 'seal' | 'lease' | 'apply' | 'expire' | 'withdraw';
+type MethodNames =
+  | 'outcomeUnknown'
+  | 'isTerminal'
+  | 'isBilled'
+  | 'expect'
+  | 'seal'
+  | 'lease'
+  | 'apply'
+  | 'expire'
+  | 'withdraw';
 
 /**
  * The last moment AWS accepts a record for `hour`: `windowHours` after the hour, but never past 06:00 UTC

@@ -196,6 +196,7 @@ export class PlanMetering {
             status: 'open',
             isFinal: d.isFinal,
             attempts: 0,
+            unansweredSends: 0,
             lastError: null,
             awsMeteringRecordId: null,
             sealedAt: null,

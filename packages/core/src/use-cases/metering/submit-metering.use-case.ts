@@ -71,9 +71,11 @@ export class SubmitMetering {
             recordDetails(r),
           );
           journal.alert(
-            'metering-record-expired',
+            r.outcomeUnknown ? 'metering-outcome-unknown' : 'metering-record-expired',
             'critical',
-            `Metering record ${r.dimension} ${r.hour.toISOString()} of cloud account ${r.cloudAccountId} was not accepted by AWS before its deadline; ${r.quantity} units were not billed.`,
+            r.outcomeUnknown
+              ? `Metering record ${r.dimension} ${r.hour.toISOString()} of cloud account ${r.cloudAccountId} reached its deadline after a send whose answer was lost; AWS may or may not have billed ${r.quantity} units — check the seller reports.`
+              : `Metering record ${r.dimension} ${r.hour.toISOString()} of cloud account ${r.cloudAccountId} was not accepted by AWS before its deadline; ${r.quantity} units were not billed.`,
             recordDetails(r),
           );
           continue;
