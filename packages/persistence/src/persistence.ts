@@ -1,0 +1,119 @@
+import { UnavailableError, type UnitOfWork } from '@billing-center/core';
+import type { MikroORM, Options } from '@mikro-orm/core';
+import { MikroORM as LibSqlMikroORM } from '@mikro-orm/libsql';
+import { Migrator } from '@mikro-orm/migrations';
+import { MikroORM as PostgreSqlMikroORM } from '@mikro-orm/postgresql';
+import { migrationsList } from '../migrations/index.js';
+import { type DatabaseTarget, parseDatabaseSetting } from './database-setting.js';
+import { entitySchemas } from './mapping/entity-schemas.js';
+import { MikroOrmUnitOfWork } from './unit-of-work.js';
+
+export interface PersistenceOptions {
+  /** The one setting: a `postgres://` URL, `:memory:`, or a SQLite file path (empty: the default file). */
+  database?: string | null;
+  /** The name of that setting in the caller's configuration, for error messages (`DATABASE_URL`, …). */
+  setting?: string;
+  /**
+   * Bring the schema up to date at start. Default: yes for SQLite (created on first start), no for
+   * PostgreSQL (migrated by `pnpm --filter @billing-center/persistence migrate`, or `migrate()`).
+   */
+  migrate?: boolean;
+  /** PostgreSQL only: create the database if it does not exist (tests). */
+  createDatabase?: boolean;
+  /** PostgreSQL connection pool size (default 10). */
+  poolSize?: number;
+}
+
+export interface Persistence {
+  readonly uow: UnitOfWork;
+  readonly orm: MikroORM;
+  readonly target: DatabaseTarget;
+  /** PostgreSQL: applies pending migrations (returns their names). SQLite: creates or updates the schema. */
+  migrate(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+const MIGRATIONS_TABLE = 'mikro_orm_migrations';
+
+/** Opens the database the setting names and checks that it answers; fails once, naming the setting. */
+export async function createPersistence(options: PersistenceOptions = {}): Promise<Persistence> {
+  const setting = options.setting ?? 'database';
+  const target = parseDatabaseSetting(options.database, setting);
+  const common = {
+    entities: entitySchemas,
+    connect: false,
+    debug: false,
+    allowGlobalContext: false,
+    discovery: { warnWhenNoEntities: false },
+    extensions: [Migrator],
+    migrations: {
+      tableName: MIGRATIONS_TABLE,
+      migrationsList,
+      transactional: true,
+      allOrNothing: true,
+      snapshot: false,
+    },
+  } satisfies Options;
+  const failed = (cause: unknown): UnavailableError =>
+    new UnavailableError(
+      'database-unavailable',
+      `Cannot use the database that configuration "${setting}" names (${target.display}): ${
+        cause instanceof Error ? cause.message : String(cause)
+      }`,
+      { setting, database: target.display },
+    );
+
+  let orm: MikroORM;
+  try {
+    orm =
+      target.kind === 'postgresql'
+        ? await PostgreSqlMikroORM.init({
+            ...common,
+            clientUrl: target.url,
+            dbName: target.dbName,
+            ensureDatabase: options.createDatabase ? {} : false,
+            pool: { min: 0, max: options.poolSize ?? 10 },
+          })
+        : await LibSqlMikroORM.init({
+            ...common,
+            dbName: target.path,
+            ensureDatabase: false,
+            // one connection: an in-memory database exists per connection, and SQLite has one writer
+            pool: { min: 1, max: 1 },
+          });
+  } catch (e) {
+    throw failed(e);
+  }
+  try {
+    await orm.connect();
+    const check = await orm.checkConnection();
+    if (!check.ok) throw check.error ?? new Error(check.reason);
+  } catch (e) {
+    await orm.close(true).catch(() => undefined);
+    throw failed(e);
+  }
+
+  const migrate = async (): Promise<string[]> => {
+    if (target.kind === 'sqlite') {
+      await orm.schema.updateSchema({ safe: true });
+      return [];
+    }
+    const done = await orm.getMigrator().up();
+    return done.map((m) => m.name);
+  };
+  if (options.migrate ?? target.kind === 'sqlite') {
+    try {
+      await migrate();
+    } catch (e) {
+      await orm.close(true).catch(() => undefined);
+      throw e;
+    }
+  }
+  return {
+    uow: new MikroOrmUnitOfWork(orm, target.kind, target.display),
+    orm,
+    target,
+    migrate,
+    close: () => orm.close(true),
+  };
+}

@@ -1,0 +1,91 @@
+import {
+  type CloudAccount,
+  type CloudAccountRepository,
+  type CustomerRef,
+  HOUR_MS,
+  licenseIdOf,
+  type SubscriptionState,
+} from '@billing-center/core';
+import type { FilterQuery } from '@mikro-orm/core';
+import { CloudAccountSchema } from '../mapping/entity-schemas.js';
+import type { Session } from '../session.js';
+
+const METERABLE: SubscriptionState[] = ['active', 'unsubscribe-pending'];
+
+export class MikroOrmCloudAccountRepository implements CloudAccountRepository {
+  constructor(private readonly s: Session) {}
+  get(id: string) {
+    return this.s.get(CloudAccountSchema, id);
+  }
+  getMany(ids: readonly string[]) {
+    return this.s.getMany(CloudAccountSchema, ids);
+  }
+  async findByCustomer(ref: CustomerRef) {
+    const lic = licenseIdOf(ref.licenseArn);
+    const or: FilterQuery<CloudAccount>[] = [];
+    if (lic) or.push({ licenseId: lic });
+    if (ref.customerIdentifier) or.push({ customerIdentifier: ref.customerIdentifier });
+    if (ref.agreementId) or.push({ agreementId: ref.agreementId });
+    if (ref.customerAwsAccountId) or.push({ customerAwsAccountId: ref.customerAwsAccountId });
+    if (or.length === 0) return null;
+    const candidates = await this.s.find(
+      CloudAccountSchema,
+      { partition: ref.partition, $or: or },
+      { orderBy: { id: 'asc' } },
+    );
+    // the same precedence as CloudAccount.matches: license, customer identifier, agreement, AWS account
+    const rank = (c: CloudAccount) =>
+      lic && c.licenseId === lic
+        ? 0
+        : ref.customerIdentifier && c.customerIdentifier === ref.customerIdentifier
+          ? 1
+          : ref.agreementId && c.agreementId === ref.agreementId
+            ? 2
+            : 3;
+    return candidates.filter((c) => c.matches(ref)).sort((a, b) => rank(a) - rank(b))[0] ?? null;
+  }
+  listByOwner(ownerAccountId: string) {
+    return this.s.find(CloudAccountSchema, { ownerAccountId }, { orderBy: { id: 'asc' } });
+  }
+  async listDueForMetering(now: Date, limit: number, afterId?: string | null) {
+    // SQL narrows to accounts with a completed hour or a final flush; the exact rule (nextHourToMeter is a
+    // max of two columns) is applied here, paging on until `limit` accounts qualify.
+    const hourAgo = new Date(now.getTime() - HOUR_MS);
+    const twoHoursAgo = new Date(now.getTime() - 2 * HOUR_MS);
+    const isDue = (c: CloudAccount) =>
+      c.isMeterable &&
+      (c.nextHourToMeter.getTime() + HOUR_MS <= now.getTime() ||
+        (c.finalFlushRequestedAt !== null &&
+          c.nextHourToMeter.getTime() <= c.finalFlushRequestedAt.getTime()));
+    const out: CloudAccount[] = [];
+    let cursor = afterId ?? null;
+    while (out.length < limit) {
+      const batch = Math.max(limit - out.length, 100);
+      const rows = await this.s.find(
+        CloudAccountSchema,
+        {
+          state: { $in: METERABLE },
+          ...(cursor ? { id: { $gt: cursor } } : {}),
+          $or: [
+            {
+              meteringFrom: { $lte: hourAgo },
+              $or: [{ meteredThrough: null }, { meteredThrough: { $lte: twoHoursAgo } }],
+            },
+            { finalFlushRequestedAt: { $ne: null } },
+          ],
+        },
+        { orderBy: { id: 'asc' }, limit: batch },
+      );
+      for (const c of rows) if (isDue(c) && out.length < limit) out.push(c);
+      if (rows.length < batch) break;
+      cursor = rows[rows.length - 1]?.id ?? null;
+    }
+    return out;
+  }
+  add(cloudAccount: CloudAccount) {
+    return this.s.insert(CloudAccountSchema, [cloudAccount]);
+  }
+  save(cloudAccount: CloudAccount) {
+    return this.s.update(CloudAccountSchema, cloudAccount);
+  }
+}

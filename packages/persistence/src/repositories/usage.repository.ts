@@ -1,0 +1,48 @@
+import type { UsageRecord, UsageRepository } from '@billing-center/core';
+import { UsageRecordSchema } from '../mapping/entity-schemas.js';
+import { chunks, type Session } from '../session.js';
+
+const byHourThenId = (a: UsageRecord, b: UsageRecord) =>
+  a.hour.getTime() - b.hour.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+export class MikroOrmUsageRepository implements UsageRepository {
+  constructor(private readonly s: Session) {}
+  async findByKeys(keys: readonly string[]) {
+    const found = new Map<string, UsageRecord>();
+    for (const part of chunks([...new Set(keys)], 1000)) {
+      for (const u of await this.s.find(UsageRecordSchema, { idempotencyKey: { $in: part } }))
+        found.set(u.idempotencyKey, u);
+    }
+    return keys.map((k) => found.get(k)).filter((u): u is UsageRecord => u !== undefined);
+  }
+  /** Multi-row inserts; a key already stored fails the whole call with `duplicate-key`. */
+  addMany(records: readonly UsageRecord[]) {
+    return this.s.insert(UsageRecordSchema, records);
+  }
+  async listPendingForPayers(cloudAccountIds: readonly string[], upToHour: Date) {
+    const out: UsageRecord[] = [];
+    for (const part of chunks([...new Set(cloudAccountIds)], 1000)) {
+      out.push(
+        ...(await this.s.find(UsageRecordSchema, {
+          payerCloudAccountId: { $in: part },
+          status: 'pending',
+          hour: { $lte: upToHour },
+        })),
+      );
+    }
+    return out.sort(byHourThenId);
+  }
+  listForWorkspace(workspaceId: string, from: Date, to: Date) {
+    return this.s.find(
+      UsageRecordSchema,
+      { workspaceId, hour: { $gte: from, $lt: to } },
+      { orderBy: { hour: 'asc', id: 'asc' } },
+    );
+  }
+  listForMeteringRecord(meteringRecordId: string) {
+    return this.s.find(UsageRecordSchema, { meteringRecordId }, { orderBy: { id: 'asc' } });
+  }
+  saveMany(records: readonly UsageRecord[]) {
+    return this.s.updateMany(UsageRecordSchema, records);
+  }
+}

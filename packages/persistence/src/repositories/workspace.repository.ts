@@ -1,0 +1,48 @@
+import type { Page, Workspace, WorkspaceFilter, WorkspaceRepository } from '@billing-center/core';
+import type { FilterQuery } from '@mikro-orm/core';
+import { WorkspaceSchema } from '../mapping/entity-schemas.js';
+import type { Session } from '../session.js';
+import { page } from './paging.js';
+
+export class MikroOrmWorkspaceRepository implements WorkspaceRepository {
+  constructor(private readonly s: Session) {}
+  get(id: string) {
+    return this.s.get(WorkspaceSchema, id);
+  }
+  getMany(ids: readonly string[]) {
+    return this.s.getMany(WorkspaceSchema, ids);
+  }
+  async list(f: WorkspaceFilter, p: { limit: number; cursor?: string | null }): Promise<Page<Workspace>> {
+    const where: FilterQuery<Workspace> = {};
+    if (f.ownerAccountId) where.ownerAccountId = f.ownerAccountId;
+    if (f.cloudAccountId) where.cloudAccountId = f.cloudAccountId;
+    if (f.locked !== undefined) where.lockReason = f.locked ? { $ne: null } : null;
+    if (!f.includeDissolved) where.dissolvedAt = null;
+    if (p.cursor) where.id = { $gt: p.cursor };
+    const rows = await this.s.find(WorkspaceSchema, where, { orderBy: { id: 'asc' }, limit: p.limit + 1 });
+    return page(rows, p.limit);
+  }
+  listSettledBy(cloudAccountId: string) {
+    return this.s.find(WorkspaceSchema, { cloudAccountId, dissolvedAt: null }, { orderBy: { id: 'asc' } });
+  }
+  listLockedByCloudAccount(cloudAccountId: string) {
+    return this.s.find(
+      WorkspaceSchema,
+      { lockCloudAccountId: cloudAccountId, dissolvedAt: null },
+      { orderBy: { id: 'asc' } },
+    );
+  }
+  listGraceExpired(now: Date, limit: number) {
+    return this.s.find(
+      WorkspaceSchema,
+      { lockReason: { $ne: null }, fullyLockedAt: null, dissolvedAt: null, lockGraceEndsAt: { $lte: now } },
+      { orderBy: { id: 'asc' }, limit },
+    );
+  }
+  add(workspace: Workspace) {
+    return this.s.insert(WorkspaceSchema, [workspace]);
+  }
+  save(workspace: Workspace) {
+    return this.s.update(WorkspaceSchema, workspace);
+  }
+}
