@@ -10,3 +10,12 @@ export {
 } from './inbound/sns-rejection.js';
 export * from './inbound/sns-signature.js';
 export * from './inbound/sns-verifier.js';
+export * from './outbound/aws-errors.js';
+export * from './outbound/aws-marketplace-adapters.js';
+export * from './outbound/customer-resolver.js';
+export * from './outbound/entitlement-reader.js';
+export * from './outbound/marketplace-clients.js';
+export * from './outbound/marketplace-config.js';
+export * from './outbound/metering-batches.js';
+export * from './outbound/metering-gateway.js';
+export * from './outbound/token-bucket.js';

@@ -1,0 +1,369 @@
+import {
+  BatchMeterUsageCommand,
+  type BatchMeterUsageCommandInput,
+  InternalServiceErrorException,
+  InvalidProductCodeException,
+  InvalidUsageDimensionException,
+  ThrottlingException,
+  TimestampOutOfBoundsException,
+  type UsageRecord,
+} from '@aws-sdk/client-marketplace-metering';
+import type { MeteringResult } from '@billing-center/core';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AwsMeteringGateway, MeteringOutcomeUnknownError } from '../src/outbound/metering-gateway.js';
+import {
+  acceptAll,
+  FakeTimer,
+  HOUR0,
+  LICENSE,
+  lostResponse,
+  meteringClient,
+  meteringRecord,
+  records,
+} from './support/metering-fixtures.js';
+
+const meta = { $metadata: {} };
+const client = meteringClient();
+const cnClient = meteringClient('cn-northwest-1');
+const aws = mockClient(client);
+const cn = mockClient(cnClient);
+
+afterEach(() => {
+  aws.reset();
+  cn.reset();
+});
+
+function gateway(options: ConstructorParameters<typeof AwsMeteringGateway>[1] = {}) {
+  const timer = new FakeTimer();
+  const gw = new AwsMeteringGateway(
+    { aws: { client, limiterKey: 'aws/us-east-1' }, 'aws-cn': { client: cnClient, limiterKey: 'aws-cn/cn' } },
+    { timer, random: () => 0.5, callsPerSecond: null, concurrency: 1, ...options },
+  );
+  return { gw, timer };
+}
+
+function inputs(mock: typeof aws): BatchMeterUsageCommandInput[] {
+  return mock.commandCalls(BatchMeterUsageCommand).map((c) => c.args[0].input);
+}
+
+const byId = (results: MeteringResult[]) => new Map(results.map((r) => [r.recordId, r]));
+
+describe('AwsMeteringGateway batching', () => {
+  it('sends 60 records of one product in 3 calls of 25, 25 and 10, one result per record', async () => {
+    aws.on(BatchMeterUsageCommand).callsFake(acceptAll);
+    const rs = records(60);
+    const results = await gateway().gw.submit(rs);
+    expect(inputs(aws).map((i) => i.UsageRecords?.length)).toEqual([25, 25, 10]);
+    expect(results.map((r) => r.recordId)).toEqual(rs.map((r) => r.id));
+    expect(results.every((r) => r.outcome === 'accepted')).toBe(true);
+    expect(results[0]).toEqual({
+      recordId: rs[0]?.id,
+      outcome: 'accepted',
+      awsMeteringRecordId: `mrid-users-${rs[0]?.quantity}`,
+    });
+  });
+
+  it('sends each product in its own calls, naming the product in legacy calls', async () => {
+    aws.on(BatchMeterUsageCommand).callsFake(acceptAll);
+    const rs = [...records(3, { productCode: 'prod-a' }), ...records(2, { productCode: 'prod-b' })].sort(
+      () => 0.5 - Math.random(),
+    );
+    await gateway().gw.submit(rs);
+    const calls = inputs(aws);
+    expect(calls).toHaveLength(2);
+    expect(calls.map((c) => [c.ProductCode, c.UsageRecords?.length]).sort()).toEqual([
+      ['prod-a', 3],
+      ['prod-b', 2],
+    ]);
+  });
+
+  it('sends each partition to its own client', async () => {
+    aws.on(BatchMeterUsageCommand).callsFake(acceptAll);
+    cn.on(BatchMeterUsageCommand).callsFake(acceptAll);
+    await gateway().gw.submit([...records(2), ...records(3, { partition: 'aws-cn' })]);
+    expect(inputs(aws).map((i) => i.UsageRecords?.length)).toEqual([2]);
+    expect(inputs(cn).map((i) => i.UsageRecords?.length)).toEqual([3]);
+  });
+
+  it('builds each UsageRecord: identity, hour, dimension, quantity and workspace allocations', async () => {
+    aws.on(BatchMeterUsageCommand).callsFake(acceptAll);
+    const licensed = meteringRecord({
+      licenseArn: LICENSE,
+      customerAwsAccountId: '845735284135',
+      customerIdentifier: 'legacy-id-ignored',
+      dimension: 'cost',
+      quantity: 10,
+      allocations: [
+        { workspaceId: 'ws-1', quantity: 7 },
+        { workspaceId: null, quantity: 3 },
+      ],
+    });
+    const legacy = meteringRecord({ customerIdentifier: 'X01EXAMPLEX', quantity: 0 });
+    await gateway().gw.submit([licensed, legacy]);
+    const [byLicense, byCustomer] = inputs(aws);
+    // Current products: no ProductCode on the request (AWS would bill twice), the license names the product.
+    expect(byLicense).toEqual({
+      UsageRecords: [
+        {
+          Timestamp: HOUR0,
+          Dimension: 'cost',
+          Quantity: 10,
+          LicenseArn: LICENSE,
+          CustomerAWSAccountId: '845735284135',
+          UsageAllocations: [
+            { AllocatedUsageQuantity: 7, Tags: [{ Key: 'workspace', Value: 'ws-1' }] },
+            { AllocatedUsageQuantity: 3, Tags: [{ Key: 'workspace', Value: 'other' }] },
+          ],
+        },
+      ],
+    });
+    expect(byCustomer).toEqual({
+      ProductCode: 'prod-a',
+      UsageRecords: [
+        { Timestamp: HOUR0, Dimension: 'users', Quantity: 0, CustomerIdentifier: 'X01EXAMPLEX' },
+      ],
+    });
+  });
+
+  it('completes a license ARN written without "arn:" (as EventBridge spells it)', async () => {
+    aws.on(BatchMeterUsageCommand).callsFake(acceptAll);
+    await gateway().gw.submit([
+      meteringRecord({ licenseArn: LICENSE.slice(4), customerAwsAccountId: '845735284135' }),
+    ]);
+    expect(inputs(aws)[0]?.UsageRecords?.[0]?.LicenseArn).toBe(LICENSE);
+  });
+
+  it('keeps every call under 1 MB, however many allocations the records carry', async () => {
+    aws.on(BatchMeterUsageCommand).callsFake(acceptAll);
+    const allocations = Array.from({ length: 2_500 }, (_, i) => ({
+      workspaceId: `workspace-${String(i).padStart(40, '0')}`,
+      quantity: 1,
+    }));
+    const rs = records(25, { quantity: 2_500, allocations });
+    const results = await gateway().gw.submit(rs);
+    const calls = inputs(aws);
+    expect(calls.length).toBeGreaterThan(1);
+    for (const c of calls) {
+      const body = JSON.stringify({
+        ...c,
+        UsageRecords: c.UsageRecords?.map((u) => ({ ...u, Timestamp: 1 })),
+      });
+      expect(Buffer.byteLength(body)).toBeLessThan(1_000_000);
+    }
+    expect(results.every((r) => r.outcome === 'accepted')).toBe(true);
+  });
+});
+
+describe('AwsMeteringGateway per-record statuses', () => {
+  it('maps Success, DuplicateRecord and CustomerNotSubscribed', async () => {
+    const [a, b, c] = records(3);
+    aws.on(BatchMeterUsageCommand).callsFake((input: BatchMeterUsageCommandInput) => ({
+      ...meta,
+      Results: (input.UsageRecords ?? []).map((u, i) => ({
+        UsageRecord: u,
+        Status: (['Success', 'DuplicateRecord', 'CustomerNotSubscribed'] as const)[i],
+        ...(i === 0 ? { MeteringRecordId: 'mr-1' } : {}),
+      })),
+    }));
+    const results = await gateway().gw.submit([a!, b!, c!]);
+    expect(results).toEqual([
+      { recordId: a?.id, outcome: 'accepted', awsMeteringRecordId: 'mr-1' },
+      { recordId: b?.id, outcome: 'duplicate' },
+      { recordId: c?.id, outcome: 'customer-not-subscribed' },
+    ]);
+  });
+
+  it('matches results answered out of order to their records', async () => {
+    aws.on(BatchMeterUsageCommand).callsFake((input: BatchMeterUsageCommandInput) => {
+      const out = acceptAll(input);
+      out.Results?.reverse();
+      return out;
+    });
+    const rs = records(5);
+    const results = await gateway().gw.submit(rs);
+    expect(results.map((r) => (r.outcome === 'accepted' ? r.awsMeteringRecordId : null))).toEqual(
+      rs.map((r) => `mrid-users-${r.quantity}`),
+    );
+  });
+
+  it('sends UnprocessedRecords again, alone', async () => {
+    const rs = records(4);
+    aws
+      .on(BatchMeterUsageCommand)
+      .callsFakeOnce((input: BatchMeterUsageCommandInput) => {
+        const [first, ...rest] = input.UsageRecords as UsageRecord[];
+        return { ...meta, Results: acceptAll({ UsageRecords: [first!] }).Results, UnprocessedRecords: rest };
+      })
+      .callsFake(acceptAll);
+    const { gw } = gateway();
+    const results = await gw.submit(rs);
+    expect(inputs(aws).map((i) => i.UsageRecords?.length)).toEqual([4, 3]);
+    expect(results.every((r) => r.outcome === 'accepted')).toBe(true);
+    expect(gw.stats).toMatchObject({ calls: 2, retries: 1 });
+  });
+
+  it('answers retry for records still unprocessed (or never mentioned) after every attempt', async () => {
+    aws.on(BatchMeterUsageCommand).resolves({ ...meta, Results: [], UnprocessedRecords: [] });
+    const rs = records(2);
+    const results = await gateway({ maxAttempts: 3 }).gw.submit(rs);
+    expect(aws.commandCalls(BatchMeterUsageCommand)).toHaveLength(3);
+    expect(results.map((r) => [r.outcome, r.outcome === 'retry' && r.error])).toEqual([
+      ['retry', 'UnprocessedRecords'],
+      ['retry', 'UnprocessedRecords'],
+    ]);
+  });
+});
+
+describe('AwsMeteringGateway transient failures', () => {
+  it('retries throttling with full-jitter backoff, then succeeds', async () => {
+    aws
+      .on(BatchMeterUsageCommand)
+      .rejectsOnce(new ThrottlingException({ message: 'Rate exceeded', ...meta }))
+      .rejectsOnce(new ThrottlingException({ message: 'Rate exceeded', ...meta }))
+      .callsFake(acceptAll);
+    const { gw, timer } = gateway({ baseDelayMs: 100, maxDelayMs: 1_000 });
+    const results = await gw.submit(records(3));
+    expect(results.every((r) => r.outcome === 'accepted')).toBe(true);
+    expect(aws.commandCalls(BatchMeterUsageCommand)).toHaveLength(3);
+    // random() = 0.5: half of 100·2⁰ and of 100·2¹
+    expect(timer.sleeps).toEqual([50, 100]);
+  });
+
+  it('retries 5xx and network failures before the request left', async () => {
+    aws
+      .on(BatchMeterUsageCommand)
+      .rejectsOnce(new InternalServiceErrorException({ message: 'boom', ...meta }))
+      .rejectsOnce(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }))
+      .rejectsOnce(Object.assign(new Error('Service Unavailable'), { $metadata: { httpStatusCode: 503 } }))
+      .callsFake(acceptAll);
+    const results = await gateway().gw.submit(records(2));
+    expect(results.every((r) => r.outcome === 'accepted')).toBe(true);
+    expect(aws.commandCalls(BatchMeterUsageCommand)).toHaveLength(4);
+  });
+
+  it('gives records back as retry when throttling outlasts the attempts', async () => {
+    aws.on(BatchMeterUsageCommand).rejects(new ThrottlingException({ message: 'Rate exceeded', ...meta }));
+    const results = await gateway({ maxAttempts: 4 }).gw.submit(records(2));
+    expect(aws.commandCalls(BatchMeterUsageCommand)).toHaveLength(4);
+    expect(results.every((r) => r.outcome === 'retry' && r.error === 'ThrottlingException')).toBe(true);
+    expect(results[0]).toHaveProperty('retryAfterMs');
+  });
+
+  it('sends again after a lost response, and accepts the identical record', async () => {
+    aws.on(BatchMeterUsageCommand).rejectsOnce(lostResponse()).callsFake(acceptAll);
+    const rs = records(2);
+    const results = await gateway().gw.submit(rs);
+    const [first, second] = inputs(aws);
+    expect(second).toEqual(first);
+    expect(results.every((r) => r.outcome === 'accepted')).toBe(true);
+  });
+
+  it('throws when every attempt lost its response, after settling the other products', async () => {
+    aws.on(BatchMeterUsageCommand, { ProductCode: 'prod-a' }).rejects(lostResponse());
+    aws.on(BatchMeterUsageCommand, { ProductCode: 'prod-b' }).callsFake(acceptAll);
+    const lost = records(2, { productCode: 'prod-a' });
+    const fine = records(3, { productCode: 'prod-b' });
+    const err = await gateway({ maxAttempts: 3 })
+      .gw.submit([...lost, ...fine])
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MeteringOutcomeUnknownError);
+    const unknown = err as MeteringOutcomeUnknownError;
+    expect(unknown.unknownRecordIds).toEqual(lost.map((r) => r.id));
+    expect(unknown.settled.map((r) => r.recordId)).toEqual(fine.map((r) => r.id));
+    expect(inputs(aws).filter((i) => i.ProductCode === 'prod-a')).toHaveLength(3);
+  });
+
+  it('answers retry, not rejected, for a refusal that is not about the records (permissions)', async () => {
+    aws.on(BatchMeterUsageCommand).rejects(
+      Object.assign(new Error('not authorized'), {
+        name: 'AccessDeniedException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 403 },
+      }),
+    );
+    const results = await gateway().gw.submit(records(3));
+    expect(aws.commandCalls(BatchMeterUsageCommand)).toHaveLength(1);
+    expect(results.every((r) => r.outcome === 'retry' && r.error === 'AccessDeniedException')).toBe(true);
+  });
+
+  it('answers retry for a partition that is not configured', async () => {
+    const gw = new AwsMeteringGateway({}, { callsPerSecond: null });
+    const [r] = await gw.submit(records(1, { partition: 'aws-cn' }));
+    expect(r).toMatchObject({ outcome: 'retry', error: 'partition-not-configured:aws-cn' });
+  });
+});
+
+describe('AwsMeteringGateway request-level errors', () => {
+  const refuseDimension = (bad: (u: UsageRecord) => boolean) => (input: BatchMeterUsageCommandInput) => {
+    if ((input.UsageRecords ?? []).some(bad)) {
+      throw new InvalidUsageDimensionException({ message: 'unknown dimension', ...meta });
+    }
+    return acceptAll(input);
+  };
+
+  it('isolates one bad record among 25 by bisection; the other 24 are accepted', async () => {
+    const rs = records(25);
+    const bad = rs[17]!;
+    bad.dimension = 'no-such-dimension';
+    aws.on(BatchMeterUsageCommand).callsFake(refuseDimension((u) => u.Dimension === 'no-such-dimension'));
+    const { gw } = gateway();
+    const results = byId(await gw.submit(rs));
+    expect(results.get(bad.id)).toEqual({
+      recordId: bad.id,
+      outcome: 'rejected',
+      error: 'InvalidUsageDimensionException',
+    });
+    expect(rs.filter((r) => r !== bad).every((r) => results.get(r.id)?.outcome === 'accepted')).toBe(true);
+    // ⌈log₂ 25⌉ = 5 levels, two calls a level, and the first call
+    expect(gw.stats.calls).toBeLessThanOrEqual(11);
+  });
+
+  it('isolates several bad records with different errors', async () => {
+    const rs = records(20);
+    rs[2]!.dimension = 'bad';
+    rs[9]!.hour = new Date('2020-01-01T00:00:00Z');
+    aws.on(BatchMeterUsageCommand).callsFake((input: BatchMeterUsageCommandInput) => {
+      const us = input.UsageRecords ?? [];
+      if (us.some((u) => u.Dimension === 'bad'))
+        throw new InvalidUsageDimensionException({ message: 'x', ...meta });
+      if (us.some((u) => (u.Timestamp?.getFullYear() ?? 0) < 2026))
+        throw new TimestampOutOfBoundsException({ message: 'x', ...meta });
+      return acceptAll(input);
+    });
+    const results = await gateway().gw.submit(rs);
+    expect(results.filter((r) => r.outcome === 'rejected')).toEqual([
+      { recordId: rs[2]?.id, outcome: 'rejected', error: 'InvalidUsageDimensionException' },
+      { recordId: rs[9]?.id, outcome: 'rejected', error: 'TimestampOutOfBoundsException' },
+    ]);
+    expect(results.filter((r) => r.outcome === 'accepted')).toHaveLength(18);
+  });
+
+  it('rejects the whole call at once for an unknown product code', async () => {
+    aws.on(BatchMeterUsageCommand).rejects(new InvalidProductCodeException({ message: 'x', ...meta }));
+    const results = await gateway().gw.submit(records(25));
+    expect(aws.commandCalls(BatchMeterUsageCommand)).toHaveLength(1);
+    expect(results.every((r) => r.outcome === 'rejected' && r.error === 'InvalidProductCodeException')).toBe(
+      true,
+    );
+  });
+});
+
+describe('AwsMeteringGateway rate limit', () => {
+  it('spaces calls to the configured rate per account and region', async () => {
+    aws.on(BatchMeterUsageCommand).callsFake(acceptAll);
+    const { gw, timer } = gateway({ callsPerSecond: 10, concurrency: 4 });
+    await gw.submit(records(25 * 30));
+    expect(aws.commandCalls(BatchMeterUsageCommand)).toHaveLength(30);
+    // 10 saved-up tokens, then 20 more at 10 a second
+    expect(timer.t).toBeGreaterThanOrEqual(1_999);
+    expect(timer.t).toBeLessThanOrEqual(2_100);
+  });
+
+  it('does not wait at all when the limit is off', async () => {
+    aws.on(BatchMeterUsageCommand).callsFake(acceptAll);
+    const { gw, timer } = gateway({ callsPerSecond: null });
+    await gw.submit(records(25 * 30));
+    expect(timer.sleeps).toEqual([]);
+  });
+});
