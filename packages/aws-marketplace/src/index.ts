@@ -1,6 +1,8 @@
 export * from './inbound/certificate-cache.js';
 export * from './inbound/certificate-url-policy.js';
 export * from './inbound/https-certificate-fetcher.js';
+export * from './inbound/marketplace-notification.js';
+export * from './inbound/shared-secret.js';
 export * from './inbound/sns-message.js';
 export {
   SNS_REJECTION_CODES,
