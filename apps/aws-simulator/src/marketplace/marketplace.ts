@@ -124,6 +124,9 @@ interface IssuedToken {
 @injectable()
 export class Marketplace {
   private subscriptions = new Map<string, Subscription>();
+  // Lookups of the metering path, so a call costs the same with ten or ten thousand subscriptions.
+  private byLicenseId = new Map<string, Subscription>();
+  private byCustomer = new Map<string, Subscription>();
   private tokens = new Map<string, IssuedToken>();
   private records = new Map<string, MeteredRecord>();
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -196,6 +199,8 @@ export class Marketplace {
       entitlements: product.entitlements.map((e) => ({ ...e, expirationDate: null })),
     };
     this.subscriptions.set(sub.id, sub);
+    this.byLicenseId.set(licenseId(sub.licenseArn) ?? sub.licenseArn, sub);
+    this.byCustomer.set(`${sub.productCode}|${sub.customerIdentifier}`, sub);
     this.notifications.publishLifecycle(sub, buyer.paymentFails ? 'subscribe-fail' : 'subscribe-success');
     return sub;
   }
@@ -452,6 +457,8 @@ export class Marketplace {
     this.timers.clear();
     this.pendingCancellations.clear();
     this.subscriptions.clear();
+    this.byLicenseId.clear();
+    this.byCustomer.clear();
     this.tokens.clear();
     this.records.clear();
   }
@@ -526,9 +533,7 @@ export class Marketplace {
       );
     if (!product)
       throw new AwsError('InvalidProductCodeException', 'ProductCode is required with CustomerIdentifier');
-    const sub = this.listSubscriptions({ productCode: product.productCode }).find(
-      (s) => s.customerIdentifier === r.CustomerIdentifier,
-    );
+    const sub = this.byCustomer.get(`${product.productCode}|${r.CustomerIdentifier}`);
     if (!sub)
       throw new AwsError(
         'InvalidCustomerIdentifierException',
