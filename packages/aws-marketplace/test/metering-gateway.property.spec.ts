@@ -8,6 +8,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
+import { wireBytes } from '../src/outbound/metering-batches.js';
 import { AwsMeteringGateway } from '../src/outbound/metering-gateway.js';
 import { fullJitterDelay, TokenBucket } from '../src/outbound/token-bucket.js';
 import { FakeTimer, LICENSE, meteringClient, meteringRecord } from './support/metering-fixtures.js';
@@ -159,6 +160,41 @@ describe('TokenBucket and backoff', () => {
           const d = fullJitterDelay(n, 100, 5_000, () => r);
           expect(d).toBeGreaterThanOrEqual(0);
           expect(d).toBeLessThan(Math.max(1, Math.min(5_000, 100 * 2 ** n)));
+        },
+      ),
+      { numRuns },
+    );
+  });
+});
+
+describe('wireBytes', () => {
+  it('is never below the record’s size in the JSON body', () => {
+    const text = fc.string({ unit: 'binary', maxLength: 60 });
+    fc.assert(
+      fc.property(
+        text,
+        fc.option(text, { nil: undefined }),
+        fc.integer({ min: 0, max: 2_147_483_647 }),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 1e9 }), text), { maxLength: 20 }),
+        (dimension, license, quantity, allocations) => {
+          const usage = {
+            Timestamp: new Date(1_790_000_000_000),
+            Dimension: dimension,
+            Quantity: quantity,
+            ...(license === undefined
+              ? { CustomerIdentifier: 'X01' }
+              : { LicenseArn: license, CustomerAWSAccountId: '845735284135' }),
+            ...(allocations.length
+              ? {
+                  UsageAllocations: allocations.map(([q, v]) => ({
+                    AllocatedUsageQuantity: q,
+                    Tags: [{ Key: 'workspace', Value: v }],
+                  })),
+                }
+              : {}),
+          };
+          const json = JSON.stringify({ ...usage, Timestamp: 1_790_000_000 });
+          expect(wireBytes(usage)).toBeGreaterThanOrEqual(Buffer.byteLength(json, 'utf8') + 1);
         },
       ),
       { numRuns },

@@ -64,10 +64,32 @@ export function usageKey(u: UsageRecord): string {
   return `${who}|${u.Dimension ?? ''}|${seconds}|${u.Quantity ?? ''}`;
 }
 
-/** Bytes of the record in the SDK's JSON body (Timestamp as epoch seconds). */
-function wireBytes(u: UsageRecord): number {
-  const json = JSON.stringify({ ...u, Timestamp: Math.floor((u.Timestamp?.getTime() ?? 0) / 1000) });
-  return Buffer.byteLength(json, 'utf8') + 1; // and its comma
+/**
+ * Bytes of the record in the SDK's JSON body (Timestamp as epoch seconds), an upper bound computed without
+ * serialising: this runs for every record sent.
+ */
+export function wireBytes(u: UsageRecord): number {
+  // {"Timestamp":1234567890,"Dimension":"","Quantity":,"UsageAllocations":[]} and the comma after it
+  let bytes = 80 + jsonBytes(u.Dimension) + numberBytes(u.Quantity);
+  if (u.LicenseArn) bytes += 16 + jsonBytes(u.LicenseArn);
+  if (u.CustomerAWSAccountId) bytes += 28 + jsonBytes(u.CustomerAWSAccountId);
+  if (u.CustomerIdentifier) bytes += 26 + jsonBytes(u.CustomerIdentifier);
+  for (const a of u.UsageAllocations ?? []) {
+    // {"AllocatedUsageQuantity":,"Tags":[]}, and per tag {"Key":"","Value":""}
+    bytes += 40 + numberBytes(a.AllocatedUsageQuantity);
+    for (const t of a.Tags ?? []) bytes += 24 + jsonBytes(t.Key) + jsonBytes(t.Value);
+  }
+  return bytes;
+}
+
+// Printable ASCII other than " and \ is written as is; anything else is measured exactly.
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+function jsonBytes(s: string | undefined): number {
+  if (s === undefined) return 0;
+  return PLAIN.test(s) ? s.length : Buffer.byteLength(JSON.stringify(s), 'utf8');
+}
+function numberBytes(n: number | undefined): number {
+  return n === undefined ? 0 : String(n).length;
 }
 
 /**
