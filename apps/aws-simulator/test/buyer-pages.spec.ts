@@ -26,6 +26,15 @@ beforeEach(() => {
   sim.services.reset();
 });
 
+/** Polls until the condition holds (timers in a loaded CI run fire late). */
+async function eventually(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 const form = (fields: Record<string, string>) => ({
   headers: { 'content-type': 'application/x-www-form-urlencoded' },
   payload: new URLSearchParams(fields).toString(),
@@ -135,8 +144,7 @@ describe('buyer pages', () => {
     expect(cancelled.statusCode).toBe(303);
     expect(cancelled.headers.location).toBe(`/marketplace/library?buyer=${BUYER}`);
     expect(sub.state).toBe('unsubscribe-pending');
-    await new Promise((r) => setTimeout(r, 150));
-    expect(sub.state).toBe('cancelled');
+    await eventually(() => sub.state === 'cancelled');
     const after = await app.inject({ method: 'GET', url: `/marketplace/library?buyer=${BUYER}` });
     expect(after.body).toContain('Resubscribe');
     expect(after.body).not.toContain('Cancel subscription');

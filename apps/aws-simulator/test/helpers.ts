@@ -30,7 +30,7 @@ export interface RunningSimulator {
 export const FAST: SimulatorConfigOverrides = {
   unsubscribeDelayMs: 20,
   sns: {
-    delivery: { immediateRetries: 2, backoffRetries: 2, minDelayMs: 10, maxDelayMs: 20, timeoutMs: 2_000 },
+    delivery: { immediateRetries: 2, backoffRetries: 2, minDelayMs: 10, maxDelayMs: 20, timeoutMs: 10_000 },
   },
 };
 

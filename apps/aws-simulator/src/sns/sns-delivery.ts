@@ -47,7 +47,7 @@ export class SnsDelivery {
   private readonly log: DeliveryLogEntry[] = [];
   private readonly inFlight = new Set<Promise<void>>();
   private readonly timers = new Map<NodeJS.Timeout, () => void>();
-  private readonly held = new Map<string, { left: number; items: Array<() => void> }>();
+  private readonly held = new Map<string, { left: number; items: Array<() => Promise<void>> }>();
   private generation = 0;
   private seq = 0;
 
@@ -68,20 +68,23 @@ export class SnsDelivery {
         hold.items.push(send);
         hold.left -= 1;
         if (hold.left <= 0) this.releaseHeld(target.subscriptionArn);
-      } else send();
+      } else void send();
     }
   }
 
-  /** Sends every held-back delivery now, newest first. */
+  /** Sends every held-back delivery now, newest first, one after the other so that the order is kept. */
   releaseHeld(subscriptionArn?: string): number {
     let released = 0;
     for (const [arn, hold] of [...this.held]) {
       if (subscriptionArn && arn !== subscriptionArn) continue;
       this.held.delete(arn);
-      for (const send of hold.items.reverse()) {
-        send();
-        released += 1;
-      }
+      const sends = hold.items.reverse();
+      released += sends.length;
+      this.track(
+        (async () => {
+          for (const send of sends) await send();
+        })(),
+      );
     }
     return released;
   }
@@ -114,7 +117,13 @@ export class SnsDelivery {
     this.log.length = 0;
   }
 
-  private start(target: DeliveryTarget, envelope: SnsEnvelope, duplicate: boolean): void {
+  private track(run: Promise<void>): Promise<void> {
+    this.inFlight.add(run);
+    void run.finally(() => this.inFlight.delete(run));
+    return run;
+  }
+
+  private start(target: DeliveryTarget, envelope: SnsEnvelope, duplicate: boolean): Promise<void> {
     this.seq += 1;
     const entry: DeliveryLogEntry = {
       seq: this.seq,
@@ -131,9 +140,7 @@ export class SnsDelivery {
     };
     this.log.push(entry);
     if (this.log.length > 10_000) this.log.splice(0, this.log.length - 10_000);
-    const run = this.run(target, envelope, entry, this.generation);
-    this.inFlight.add(run);
-    void run.finally(() => this.inFlight.delete(run));
+    return this.track(this.run(target, envelope, entry, this.generation));
   }
 
   private async run(target: DeliveryTarget, envelope: SnsEnvelope, entry: DeliveryLogEntry, gen: number) {
