@@ -86,4 +86,5 @@ export interface SimSubscription {
   buyerAccountId: string;
   customerIdentifier: string;
   licenseArn: string;
+  offerId?: string;
 }
