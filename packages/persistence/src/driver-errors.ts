@@ -46,7 +46,13 @@ export function isConnectionFailure(e: unknown): boolean {
 /** Which unique constraint a driver error names (PostgreSQL `constraint`, SQLite `table.column`). */
 function constraintOf(e: unknown): { table: string; constraint: string } {
   const x = e as { constraint?: string; table?: string; message?: string };
-  if (x.constraint) return { table: x.table ?? 'row', constraint: x.constraint };
+  if (x.constraint) {
+    const table = x.table ?? x.constraint.replace(/_(pkey|[a-z_]+_unique)$/, '');
+    const constraint = x.constraint.endsWith('_pkey')
+      ? 'id'
+      : x.constraint.replace(`${table}_`, '').replace(/_unique$/, '');
+    return { table: table.replace(/_/g, ' '), constraint: constraint.replace(/_/g, ' ') };
+  }
   const m = /UNIQUE constraint failed: ([\w.]+(?:, [\w.]+)*)/.exec(x.message ?? '');
   if (m?.[1]) {
     const cols = m[1].split(', ');

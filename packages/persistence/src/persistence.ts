@@ -1,3 +1,5 @@
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { UnavailableError, type UnitOfWork } from '@billing-center/core';
 import type { MikroORM, Options } from '@mikro-orm/core';
 import { MikroORM as LibSqlMikroORM } from '@mikro-orm/libsql';
@@ -65,6 +67,11 @@ export async function createPersistence(options: PersistenceOptions = {}): Promi
 
   let orm: MikroORM;
   try {
+    if (target.kind === 'sqlite' && target.path !== ':memory:') {
+      // fail now with the file system's reason, rather than in the driver's connection pool (which retries)
+      mkdirSync(dirname(target.path), { recursive: true });
+      closeSync(openSync(target.path, 'a'));
+    }
     orm =
       target.kind === 'postgresql'
         ? await PostgreSqlMikroORM.init({
@@ -72,7 +79,7 @@ export async function createPersistence(options: PersistenceOptions = {}): Promi
             clientUrl: target.url,
             dbName: target.dbName,
             ensureDatabase: options.createDatabase ? {} : false,
-            pool: { min: 0, max: options.poolSize ?? 10 },
+            pool: { min: 0, max: options.poolSize ?? 10, acquireTimeoutMillis: 15_000 },
           })
         : await LibSqlMikroORM.init({
             ...common,

@@ -218,6 +218,7 @@ export const MeteringRecordSchema = schema<MeteringRecord>({
     status: str(32),
     isFinal: bool,
     attempts: int,
+    unansweredSends: int,
     lastError: optText,
     awsMeteringRecordId: optStr(),
     sealedAt: optDate,

@@ -2,6 +2,10 @@ import type { UsageRecord, UsageRepository } from '@billing-center/core';
 import { UsageRecordSchema } from '../mapping/entity-schemas.js';
 import { chunks, type Session } from '../session.js';
 
+/** Years past 9999 do not survive PostgreSQL's timestamp text format: treat them as "no bound". */
+const LAST_REPRESENTABLE = Date.UTC(9999, 11, 31);
+const bounded = (d: Date) => d.getTime() <= LAST_REPRESENTABLE;
+
 const byHourThenId = (a: UsageRecord, b: UsageRecord) =>
   a.hour.getTime() - b.hour.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
@@ -26,7 +30,7 @@ export class MikroOrmUsageRepository implements UsageRepository {
         ...(await this.s.find(UsageRecordSchema, {
           payerCloudAccountId: { $in: part },
           status: 'pending',
-          hour: { $lte: upToHour },
+          ...(bounded(upToHour) ? { hour: { $lte: upToHour } } : {}),
         })),
       );
     }
@@ -35,7 +39,7 @@ export class MikroOrmUsageRepository implements UsageRepository {
   listForWorkspace(workspaceId: string, from: Date, to: Date) {
     return this.s.find(
       UsageRecordSchema,
-      { workspaceId, hour: { $gte: from, $lt: to } },
+      { workspaceId, hour: bounded(to) ? { $gte: from, $lt: to } : { $gte: from } },
       { orderBy: { hour: 'asc', id: 'asc' } },
     );
   }

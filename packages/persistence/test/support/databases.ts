@@ -27,12 +27,12 @@ const TABLES = [
   'outbox_message',
 ];
 
-/** A migrated PostgreSQL database for one spec file (created if missing). */
+/** A freshly created and migrated PostgreSQL database for one spec file (nothing left from earlier runs). */
 export async function openPostgres(tag: string, poolSize?: number): Promise<Persistence> {
+  await recreatePostgresDatabase(tag);
   return createPersistence({
     database: postgresUrlFor(tag),
     setting: 'DATABASE_URL',
-    createDatabase: true,
     migrate: true,
     ...(poolSize ? { poolSize } : {}),
   });
@@ -45,13 +45,13 @@ export async function truncateAll(p: Persistence): Promise<void> {
   for (const t of TABLES) await conn.execute(`delete from "${t}"`);
 }
 
-/** Drops and re-creates a database (from a connection to another one): migrations start from empty. */
+/** Drops and re-creates a spec file's database: migrations start from empty. */
 export async function recreatePostgresDatabase(tag: string): Promise<void> {
-  const admin = await createPersistence({
-    database: postgresUrlFor('admin'),
-    createDatabase: true,
-    migrate: false,
-  });
+  // the server's maintenance database (as MikroORM's own ensureDatabase uses): always there, and shared
+  // by parallel spec files without racing to create it
+  const maintenance = new URL(POSTGRES_URL);
+  maintenance.pathname = '/postgres';
+  const admin = await createPersistence({ database: maintenance.toString(), migrate: false });
   try {
     const name = new URL(postgresUrlFor(tag)).pathname.slice(1);
     const conn = admin.orm.em.getConnection() as unknown as { execute(sql: string): Promise<unknown> };

@@ -1,0 +1,260 @@
+import {
+  ConflictError,
+  MeteringRecord,
+  meteringDeadline,
+  UnavailableError,
+  UsageRecord,
+} from '@billing-center/core';
+import { createTestCore } from '@billing-center/core/testing';
+import type { SqlEntityManager } from '@mikro-orm/knex';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createPersistence, type Persistence } from '../src/index.js';
+import { openPostgres, postgresUrlFor, recreatePostgresDatabase, truncateAll } from './support/databases.js';
+import { coreOn } from './support/flows.js';
+
+// What only a real PostgreSQL server shows: concurrent writers, row leases under concurrency, migrations,
+// atomicity, and the mapping of driver errors.
+
+const CLAIMERS = 8;
+let db: Persistence;
+beforeAll(async () => {
+  db = await openPostgres('real_db', CLAIMERS + 2);
+});
+afterAll(async () => {
+  await db?.close();
+});
+beforeEach(async () => {
+  await truncateAll(db);
+});
+
+/** Resolves once `n` callers have arrived: makes two transactions interleave deterministically. */
+function barrier(n: number) {
+  let arrived = 0;
+  let release!: () => void;
+  const all = new Promise<void>((r) => {
+    release = r;
+  });
+  return async () => {
+    arrived += 1;
+    if (arrived === n) release();
+    await all;
+  };
+}
+
+describe('migrations', () => {
+  it('apply from an empty database, re-apply as a no-op, and match the mappings exactly', async () => {
+    await recreatePostgresDatabase('migrations');
+    const p = await createPersistence({ database: postgresUrlFor('migrations'), migrate: false });
+    try {
+      expect(await p.migrate()).toEqual(['Migration20261127000000_initial']);
+      expect(await p.migrate()).toEqual([]);
+      // the committed migrations produce exactly the schema the EntitySchema mappings describe
+      expect((await p.orm.schema.getUpdateSchemaSQL({ wrap: false })).trim()).toBe('');
+    } finally {
+      await p.close();
+    }
+  });
+});
+
+describe('concurrent writers', () => {
+  it('two units of work saving one workspace: one wins, the other gets concurrent-update', async () => {
+    const c = coreOn(db);
+    const { workspace } = await c.activatedCustomer();
+    const bothLoaded = barrier(2);
+    const rename = (name: string) =>
+      db.uow.transaction(async (tx) => {
+        const ws = await tx.workspaces.get(workspace.id);
+        await bothLoaded();
+        ws!.rename(name);
+        await tx.workspaces.save(ws!);
+        return name;
+      });
+    const results = await Promise.allSettled([rename('First'), rename('Second')]);
+    const won = results.filter((r) => r.status === 'fulfilled');
+    const lost = results.filter((r) => r.status === 'rejected');
+    expect(won).toHaveLength(1);
+    expect(lost).toHaveLength(1);
+    expect((lost[0] as PromiseRejectedResult).reason).toMatchObject({
+      code: 'concurrent-update',
+      kind: 'conflict',
+    });
+    const stored = await db.uow.transaction((tx) => tx.workspaces.get(workspace.id));
+    expect(stored?.name).toBe((won[0] as PromiseFulfilledResult<string>).value);
+    expect(stored?.version).toBe(workspace.version + 1);
+  });
+
+  it(`${CLAIMERS} concurrent claimers lease every claimable record exactly once (FOR UPDATE SKIP LOCKED)`, async () => {
+    const core = createTestCore();
+    const hour = new Date('2026-11-02T10:00:00Z');
+    const records: MeteringRecord[] = [];
+    for (let i = 0; i < 400; i++) {
+      records.push(
+        new MeteringRecord({
+          id: `mr-${String(i).padStart(5, '0')}`,
+          cloudAccountId: `ca-${i}`,
+          partition: 'aws',
+          productCode: 'prodglobal0001',
+          customerIdentifier: null,
+          customerAwsAccountId: '123456789012',
+          licenseArn: 'arn:aws:license-manager::123456789012:license:l-1',
+          dimension: 'usage_cost',
+          hour,
+          quantity: i,
+          allocations: [],
+          status: 'sealed',
+          isFinal: false,
+          attempts: 0,
+          unansweredSends: 0,
+          lastError: null,
+          awsMeteringRecordId: null,
+          sealedAt: hour,
+          resolvedAt: null,
+          deadline: meteringDeadline(hour, 6),
+          leaseOwner: null,
+          leaseUntil: null,
+          nextAttemptAt: null,
+          windowAlertedAt: null,
+          version: 1,
+        }),
+      );
+    }
+    await db.uow.transaction((tx) => tx.metering.addMany(records));
+    const now = core.clock.now();
+    const until = new Date(now.getTime() + 120_000);
+    const claimed = new Map<string, string[]>();
+    const start = barrier(CLAIMERS);
+    const claimer = async (worker: string) => {
+      await start();
+      for (;;) {
+        const got = await db.uow.transaction(async (tx) => {
+          const batch = await tx.metering.listClaimable(now, 7);
+          for (const r of batch) r.lease(worker, until);
+          await tx.metering.saveMany(batch);
+          // hold the row locks a moment so that the claimers really overlap
+          await new Promise((r) => setTimeout(r, 5));
+          return batch.map((r) => r.id);
+        });
+        if (got.length === 0) return;
+        for (const id of got) claimed.set(id, [...(claimed.get(id) ?? []), worker]);
+      }
+    };
+    await Promise.all(Array.from({ length: CLAIMERS }, (_, i) => claimer(`w${i}`)));
+    expect(claimed.size).toBe(records.length);
+    expect([...claimed.values()].filter((owners) => owners.length !== 1)).toEqual([]);
+    expect(new Set([...claimed.values()].map((o) => o[0])).size).toBeGreaterThan(1);
+    const stored = await db.uow.transaction((tx) => tx.metering.getMany(records.map((r) => r.id)));
+    expect(stored.every((r) => r.status === 'submitted' && r.attempts === 1 && r.version === 2)).toBe(true);
+  });
+});
+
+describe('atomicity and errors', () => {
+  it('a transaction failing half-way, on a constraint, leaves nothing behind', async () => {
+    const c = coreOn(db);
+    const { workspace } = await c.activatedCustomer();
+    const before = await db.uow.transaction((tx) => tx.workspaces.get(workspace.id));
+    const k = `dup-${Date.now()}`;
+    const usage = (key: string, q: number) =>
+      new UsageRecord({
+        id: `u-${key}-${q}`,
+        idempotencyKey: key,
+        workspaceId: workspace.id,
+        itemCode: 'log-events',
+        hour: new Date('2026-11-02T10:00:00Z'),
+        quantity: q,
+        receivedAt: new Date('2026-11-02T10:05:00Z'),
+        payerCloudAccountId: null,
+        status: 'billing-center',
+        reason: null,
+        meteringRecordId: null,
+        meteredHour: null,
+        version: 1,
+      });
+    await db.uow.transaction((tx) => tx.usage.addMany([usage(k, 1)]));
+    const attempt = db.uow.transaction(async (tx) => {
+      const ws = await tx.workspaces.get(workspace.id);
+      ws!.rename('Half-way');
+      await tx.workspaces.save(ws!);
+      await tx.audit.append([
+        {
+          id: `audit-${k}`,
+          at: new Date(),
+          actorType: 'system',
+          actorId: null,
+          action: 'test',
+          entityType: 'workspace',
+          entityId: workspace.id,
+          accountId: null,
+          requestId: null,
+          details: {},
+        },
+      ]);
+      await tx.usage.addMany([usage(`${k}-fresh`, 2), usage(k, 3)]); // the second repeats a stored key
+    });
+    await expect(attempt).rejects.toBeInstanceOf(ConflictError);
+    await expect(attempt).rejects.toMatchObject({ code: 'duplicate-key', kind: 'conflict' });
+    const after = await db.uow.transaction(async (tx) => ({
+      ws: await tx.workspaces.get(workspace.id),
+      audit: await tx.audit.listForEntity('workspace', workspace.id),
+      usage: await tx.usage.findByKeys([k, `${k}-fresh`]),
+    }));
+    expect(after.ws).toMatchObject({ name: before!.name, version: before!.version });
+    expect(after.audit.filter((a) => a.id === `audit-${k}`)).toEqual([]);
+    expect(after.usage.map((u) => u.quantity)).toEqual([1]);
+  });
+
+  it('turns unique violations into domain errors naming the constraint', async () => {
+    const c = coreOn(db);
+    const { account } = await c.activatedCustomer();
+    const err = await db.uow
+      .transaction(async (tx) => {
+        const copy = await tx.accounts.get(account.id);
+        await tx.accounts.add(
+          Object.assign(Object.create(Object.getPrototypeOf(copy)), copy, { id: 'other-id' }),
+        );
+      })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConflictError);
+    expect(err).toMatchObject({
+      code: 'duplicate-key',
+      details: { table: 'account', constraint: 'username' },
+    });
+  });
+
+  it('a connection lost mid-transaction is database-unavailable, writes nothing, and the pool recovers', async () => {
+    const c = coreOn(db);
+    const { workspace } = await c.activatedCustomer();
+    const attempt = db.uow.transaction(async (tx) => {
+      const ws = await tx.workspaces.get(workspace.id);
+      ws!.rename('Lost');
+      await tx.workspaces.save(ws!);
+      // the server ends this session, as a failover or a network cut would
+      const em = (tx.workspaces as unknown as { s: { em: SqlEntityManager } }).s.em;
+      await em.execute('select pg_terminate_backend(pg_backend_pid())').catch(() => undefined);
+      await tx.workspaces.get('anything');
+    });
+    await expect(attempt).rejects.toBeInstanceOf(UnavailableError);
+    await expect(attempt).rejects.toMatchObject({ code: 'database-unavailable', kind: 'unavailable' });
+    const after = await db.uow.transaction((tx) => tx.workspaces.get(workspace.id));
+    expect(after?.name).toBe(workspace.name);
+  });
+
+  it('refuses to start against a server that is down, naming the setting', async () => {
+    const err = await createPersistence({
+      database: 'postgres://postgres@127.0.0.1:1/billing_center',
+      setting: 'DATABASE_URL',
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UnavailableError);
+    expect(err).toMatchObject({ code: 'database-unavailable', details: { setting: 'DATABASE_URL' } });
+    expect((err as Error).message).toContain('DATABASE_URL');
+    expect((err as Error).message).toContain('127.0.0.1:1');
+  });
+
+  it('refuses to start against a database that does not exist, naming the setting', async () => {
+    const err = await createPersistence({
+      database: postgresUrlFor(`missing_${Date.now()}`),
+      setting: 'DATABASE_URL',
+    }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'database-unavailable' });
+    expect((err as Error).message).toMatch(/DATABASE_URL.*does not exist/);
+  });
+});

@@ -1,0 +1,90 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Account, ConflictError } from '@billing-center/core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createPersistence, parseDatabaseSetting } from '../src/index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'billing-center-sqlite-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const account = (id: string) =>
+  Account.register({
+    id,
+    username: id,
+    email: `${id}@example.com`,
+    company: 'Acme',
+    passwordHash: 'x',
+    now: new Date('2026-11-02T10:00:00Z'),
+  });
+
+describe('the database setting', () => {
+  it('selects PostgreSQL by URL, SQLite by path or :memory:, and a default file when empty', () => {
+    expect(parseDatabaseSetting('postgres://u@db:5432/billing')).toMatchObject({
+      kind: 'postgresql',
+      dbName: 'billing',
+      display: 'postgres://u@db:5432/billing',
+    });
+    expect(parseDatabaseSetting('postgresql://u:secret@db/billing').display).not.toContain('secret');
+    expect(parseDatabaseSetting(':memory:')).toMatchObject({ kind: 'sqlite', path: ':memory:' });
+    expect(parseDatabaseSetting('/var/lib/bc.sqlite')).toMatchObject({
+      kind: 'sqlite',
+      path: '/var/lib/bc.sqlite',
+    });
+    expect(parseDatabaseSetting('')).toMatchObject({ kind: 'sqlite', path: 'data/billing-center.sqlite' });
+  });
+
+  it('refuses other URLs and a PostgreSQL URL without a database, naming the setting', () => {
+    expect(() => parseDatabaseSetting('mysql://db/x', 'DATABASE_URL')).toThrow(
+      /Configuration "DATABASE_URL"/,
+    );
+    expect(() => parseDatabaseSetting('postgres://db', 'DATABASE_URL')).toThrow(
+      expect.objectContaining({ code: 'invalid-configuration', details: { setting: 'DATABASE_URL' } }),
+    );
+  });
+});
+
+describe('embedded SQLite file', () => {
+  it('creates the schema on first start and keeps the data across restarts', async () => {
+    const file = join(dir, 'nested', 'billing.sqlite');
+    const first = await createPersistence({ database: file });
+    await first.uow.transaction((tx) => tx.accounts.add(account('kept')));
+    await first.close();
+    const second = await createPersistence({ database: file });
+    try {
+      expect((await second.uow.transaction((tx) => tx.accounts.get('kept')))?.username).toBe('kept');
+      expect(await second.migrate()).toEqual([]); // up to date: a no-op
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('a transaction failing half-way leaves nothing, and a duplicate key is a domain error', async () => {
+    const p = await createPersistence({ database: join(dir, 'atomic.sqlite') });
+    try {
+      await p.uow.transaction((tx) => tx.accounts.add(account('first')));
+      const attempt = p.uow.transaction(async (tx) => {
+        await tx.accounts.add(account('second'));
+        await tx.accounts.add(account('first'));
+      });
+      await expect(attempt).rejects.toBeInstanceOf(ConflictError);
+      await expect(attempt).rejects.toMatchObject({ code: 'duplicate-key', details: { table: 'account' } });
+      expect(await p.uow.transaction((tx) => tx.accounts.get('second'))).toBeNull();
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('refuses to start on a path it cannot open, naming the setting', async () => {
+    const notADirectory = join(dir, 'plain-file');
+    writeFileSync(notADirectory, '');
+    const err = await createPersistence({
+      database: join(notADirectory, 'billing.sqlite'),
+      setting: 'DATABASE',
+    }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'database-unavailable', details: { setting: 'DATABASE' } });
+    expect((err as Error).message).toMatch(
+      /configuration "DATABASE" names \(SQLite file .*plain-file.*: E[A-Z]+:/,
+    );
+  });
+});
