@@ -1,5 +1,6 @@
 import {
   BatchMeterUsageCommand,
+  MarketplaceMeteringClient,
   ResolveCustomerCommand,
   type UsageRecord,
 } from '@aws-sdk/client-marketplace-metering';
@@ -119,6 +120,33 @@ describe('fault injection through /_admin/faults', () => {
     };
     expect(draw(7)).toEqual(draw(7));
     expect(draw(7).filter(Boolean).length).toBeGreaterThan(0);
+  });
+
+  it('callsPerSecond limits each caller (access key and region) like AWS, answering ThrottlingException', async () => {
+    const sub = subscribe(sim.services);
+    await admin('POST', '/faults', { callsPerSecond: 2 });
+    const send = (client: MarketplaceMeteringClient) =>
+      client.send(new BatchMeterUsageCommand({ UsageRecords: [record(sub)] })).then(
+        () => 'ok',
+        (e: Error) => e.name,
+      );
+    const client = sim.metering();
+    const outcomes = [];
+    for (let i = 0; i < 5; i += 1) outcomes.push(await send(client));
+    expect(outcomes.slice(0, 2)).toEqual(['ok', 'ok']);
+    expect(outcomes.slice(2)).toContain('ThrottlingException');
+    expect(sim.services.calls.query({ outcome: 'fault:rate-limit' }).length).toBeGreaterThan(0);
+    const other = new MarketplaceMeteringClient({
+      region: 'us-east-1',
+      endpoint: sim.url,
+      credentials: { accessKeyId: 'ANOTHERCALLER', secretAccessKey: 'x' },
+      maxAttempts: 1,
+    });
+    try {
+      expect(await send(other)).toBe('ok');
+    } finally {
+      other.destroy();
+    }
   });
 
   it('refuses unknown or out-of-range settings', async () => {

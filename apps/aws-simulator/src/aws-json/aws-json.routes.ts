@@ -4,7 +4,7 @@ import { partitionOfRegion } from '../marketplace/ids.js';
 import type { BatchMeterUsageOutput } from '../marketplace/marketplace.js';
 import type { SimulatorServices } from '../simulator-services.js';
 import { AwsError } from './aws-error.js';
-import { signedRegion } from './sigv4.js';
+import { signedAccessKey, signedRegion } from './sigv4.js';
 
 /** The services on the AWS JSON 1.1 protocol: X-Amz-Target prefix → Smithy namespace of their errors. */
 const SERVICES: Record<string, string> = {
@@ -55,9 +55,12 @@ export async function handleAwsJson(
       ? body.UsageRecords.length
       : null;
 
-  const fault = services.faults.drawCallFault(target);
-  if (fault === 'throttle') {
-    log('fault:throttle', recordCount);
+  const fault = services.faults.drawCallFault(
+    target,
+    `${signedAccessKey(request.headers.authorization)}/${region}`,
+  );
+  if (fault === 'throttle' || fault === 'rate-limit') {
+    log(`fault:${fault}`, recordCount);
     return sendJsonError(reply, target, new AwsError('ThrottlingException', 'Rate exceeded'));
   }
   if (fault === 'server-error') {

@@ -7,3 +7,8 @@ export function signedRegion(authorization: string | undefined, fallback = 'us-e
   const m = /Credential=[^/,\s]+\/\d{8}\/([a-z0-9-]+)\//.exec(authorization ?? '');
   return m?.[1] ?? fallback;
 }
+
+/** The access key id of a SigV4-signed request: AWS counts request rates per caller. */
+export function signedAccessKey(authorization: string | undefined): string {
+  return /Credential=([^/,\s]+)\//.exec(authorization ?? '')?.[1] ?? 'anonymous';
+}

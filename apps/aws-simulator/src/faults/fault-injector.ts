@@ -1,7 +1,7 @@
 import { injectable } from 'inversify';
 
 /** What a call suffers before (or after) the simulator handles it. */
-export type CallFault = 'throttle' | 'server-error' | 'lose-response';
+export type CallFault = 'throttle' | 'rate-limit' | 'server-error' | 'lose-response';
 
 export interface FaultSettings {
   /** Probability (0..1) that an API call answers ThrottlingException / Throttling. */
@@ -23,6 +23,11 @@ export interface FaultSettings {
   snsDuplicateNext: number;
   /** The next N SNS deliveries (per subscription) are held and then delivered in reverse order. */
   snsReorderNext: number;
+  /**
+   * AWS's request rate limit: calls per second per caller (access key) and region, with a one-second burst;
+   * calls beyond it answer ThrottlingException. null: no limit (the default).
+   */
+  callsPerSecond: number | null;
   /** Seed of the generator behind the rates, for reproducible runs; null: Math.random. */
   seed: number | null;
 }
@@ -39,6 +44,7 @@ export const NO_FAULTS: FaultSettings = {
   snsDuplicateRate: 0,
   snsDuplicateNext: 0,
   snsReorderNext: 0,
+  callsPerSecond: null,
   seed: null,
 };
 
@@ -57,6 +63,7 @@ const COUNTS = [
 export class FaultInjector {
   private settings: FaultSettings = { ...NO_FAULTS, targets: [] };
   private random: () => number = Math.random;
+  private readonly buckets = new Map<string, { tokens: number; atMs: number }>();
 
   current(): FaultSettings {
     return { ...this.settings, targets: [...this.settings.targets] };
@@ -78,6 +85,11 @@ export class FaultInjector {
         if (!Array.isArray(value) || !value.every((t) => typeof t === 'string'))
           throw new RangeError('targets must be a list of strings');
         next.targets = [...value];
+      } else if (key === 'callsPerSecond') {
+        if (value !== null && (typeof value !== 'number' || !(value > 0)))
+          throw new RangeError('callsPerSecond must be a positive number or null');
+        next.callsPerSecond = value;
+        this.buckets.clear();
       } else if (key === 'seed') {
         if (value !== null && (typeof value !== 'number' || !Number.isInteger(value)))
           throw new RangeError('seed must be an integer or null');
@@ -94,10 +106,14 @@ export class FaultInjector {
   reset(): void {
     this.settings = { ...NO_FAULTS, targets: [] };
     this.random = Math.random;
+    this.buckets.clear();
   }
 
-  /** The fault, if any, that this call suffers. Deterministic counters go first, then the rates. */
-  drawCallFault(target: string): CallFault | null {
+  /**
+   * The fault, if any, that this call suffers. Deterministic counters go first, then the rate limit of the
+   * caller (`<access key>/<region>`), then the rates.
+   */
+  drawCallFault(target: string, caller = 'anonymous'): CallFault | null {
     const s = this.settings;
     if (s.targets.length > 0 && !s.targets.some((t) => target.startsWith(t))) return null;
     if (s.throttleNext > 0) {
@@ -108,9 +124,22 @@ export class FaultInjector {
       s.serverErrorNext -= 1;
       return 'server-error';
     }
+    if (s.callsPerSecond !== null && !this.takeToken(caller, s.callsPerSecond)) return 'rate-limit';
     if (s.throttleRate > 0 && this.random() < s.throttleRate) return 'throttle';
     if (s.serverErrorRate > 0 && this.random() < s.serverErrorRate) return 'server-error';
     return null;
+  }
+
+  /** A token bucket per caller, refilled continuously at `rate` per second up to `rate` tokens. */
+  private takeToken(caller: string, rate: number): boolean {
+    const now = Date.now();
+    const bucket = this.buckets.get(caller) ?? { tokens: rate, atMs: now };
+    bucket.tokens = Math.min(rate, bucket.tokens + ((now - bucket.atMs) / 1000) * rate);
+    bucket.atMs = now;
+    this.buckets.set(caller, bucket);
+    if (bucket.tokens < 1) return false;
+    bucket.tokens -= 1;
+    return true;
   }
 
   /** Whether the response of a call that was just applied is lost. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AwsError } from '../aws-json/aws-error.js';
-import { signedRegion } from '../aws-json/sigv4.js';
+import { signedAccessKey, signedRegion } from '../aws-json/sigv4.js';
 import type { SimulatorServices } from '../simulator-services.js';
 
 const XMLNS = 'http://sns.amazonaws.com/doc/2010-03-31/';
@@ -72,7 +72,10 @@ export function handleSnsQuery(
   const region = signedRegion(request.headers.authorization);
   const log = (outcome: string) =>
     services.calls.record({ target, region, recordCount: null, outcome, statuses: null });
-  const fault = services.faults.drawCallFault(target);
+  const fault = services.faults.drawCallFault(
+    target,
+    `${signedAccessKey(request.headers.authorization)}/${region}`,
+  );
   if (fault) {
     log(`fault:${fault}`);
     return sendQueryError(
