@@ -126,6 +126,18 @@ describe('AwsMeteringGateway batching', () => {
     });
   });
 
+  it('names a buyer known only by AWS account with CustomerAWSAccountId and the ProductCode', async () => {
+    aws.on(BatchMeterUsageCommand).callsFake(acceptAll);
+    await gateway().gw.submit([
+      meteringRecord({ customerIdentifier: null, customerAwsAccountId: '845735284135' }),
+    ]);
+    expect(inputs(aws)[0]).toMatchObject({
+      ProductCode: 'prod-a',
+      UsageRecords: [{ CustomerAWSAccountId: '845735284135' }],
+    });
+    expect(inputs(aws)[0]?.UsageRecords?.[0]).not.toHaveProperty('CustomerIdentifier');
+  });
+
   it('completes a license ARN written without "arn:" (as EventBridge spells it)', async () => {
     aws.on(BatchMeterUsageCommand).callsFake(acceptAll);
     await gateway().gw.submit([

@@ -45,6 +45,9 @@ export function toUsageRecord(r: MeteringRecord, pooledAllocationTag: string): U
     if (r.customerAwsAccountId) usage.CustomerAWSAccountId = r.customerAwsAccountId;
   } else if (r.customerIdentifier) {
     usage.CustomerIdentifier = r.customerIdentifier;
+  } else if (r.customerAwsAccountId) {
+    // Newer integrations without a license ARN name the buyer by account, with the request's ProductCode.
+    usage.CustomerAWSAccountId = r.customerAwsAccountId;
   }
   if (r.allocations.length > 0) {
     usage.UsageAllocations = r.allocations.map((a) => ({
