@@ -93,6 +93,7 @@ describe('buyer pages', () => {
     expect(setup.body).toContain("document.getElementById('fulfillment').submit()");
     const { action, token } = fulfillmentForm(setup.body);
     expect(action).toBe(sim.services.config.products[0]!.fulfillmentUrl);
+    expect(token).toMatch(/^[A-Za-z0-9+/]+=$/);
     const resolved = await sim.metering().send(new ResolveCustomerCommand({ RegistrationToken: token }));
     expect(resolved).toMatchObject({
       CustomerIdentifier: sub.customerIdentifier,

@@ -17,9 +17,12 @@ export function licenseId(arn: string): string | null {
   return /(?:^|[:/])(l-[A-Za-z0-9]+)$/.exec(arn.trim())?.[1] ?? null;
 }
 
-/** Registration tokens are long opaque strings, as AWS's are. */
+/**
+ * Registration tokens are long opaque base64 strings, as AWS's are — with `+`, `/` and `=` padding, so a
+ * fulfillment endpoint that mishandles form encoding (a `+` read as a space) fails here as it would on AWS.
+ */
 export function newRegistrationToken(): string {
-  return randomBytes(48).toString('base64url');
+  return randomBytes(50).toString('base64');
 }
 
 export function newMeteringRecordId(): string {
