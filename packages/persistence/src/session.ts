@@ -141,12 +141,66 @@ export class Session {
     this.track(schema, entity);
   }
 
-  /** Optimistic updates of many rows, one statement each. */
+  /**
+   * Optimistic updates of many rows in few statements: `UPDATE … FROM (VALUES …)` matching id and version,
+   * chunked to the driver's limit on bound variables. Any row not matched (a stale version) fails the call
+   * with ConcurrencyConflict; the transaction then rolls back the rest. Versions are bumped in place after.
+   */
   async updateMany<T extends Row & { version?: number }>(
     schema: EntitySchema<T>,
     entities: readonly T[],
   ): Promise<void> {
-    for (const e of entities) await this.update(schema, e);
+    if (entities.length === 0) return;
+    if (entities.length === 1 || new Set(entities.map((e) => e.id)).size !== entities.length) {
+      for (const e of entities) await this.update(schema, e);
+      return;
+    }
+    const meta = this.em.getMetadata().get(schema.meta.className);
+    const platform = this.em.getPlatform();
+    const props = Object.values(meta.properties).filter((p) => p.name !== 'id' && p.name !== 'version');
+    const cols = ['id', 'version', ...props.map((p) => p.fieldNames[0] as string)];
+    const types = [
+      meta.properties.id?.columnTypes[0] ?? 'text',
+      'int',
+      ...props.map((p) => p.columnTypes[0] ?? 'text'),
+    ];
+    const pg = this.dialect === 'postgresql';
+    const toDb = (p: (typeof props)[number], v: unknown): unknown => {
+      if (v === null || v === undefined) return null;
+      if (p.customType) return p.customType.convertToDatabaseValue(v, platform, { mode: 'query' });
+      if (v instanceof Date) return pg ? v : v.getTime();
+      if (typeof v === 'boolean' && !pg) return v ? 1 : 0;
+      return v;
+    };
+    const table = `"${meta.tableName}"`;
+    const set = props.map((p) => `"${p.fieldNames[0]}" = v."${p.fieldNames[0]}"`).join(', ');
+    const colList = cols.map((c) => `"${c}"`).join(', ');
+    for (const part of chunks(entities, chunkSize(this.dialect, cols.length))) {
+      const params: unknown[] = [];
+      const rows = part.map((e) => {
+        params.push(e.id, e.version ?? 0);
+        for (const p of props) params.push(toDb(p, (e as Record<string, unknown>)[p.name]));
+        // PostgreSQL types a VALUES list from its values: cast each parameter to its column's type
+        return `(${cols.map((_, i) => (pg ? `?::${types[i]}` : '?')).join(', ')})`;
+      });
+      const sql = pg
+        ? `update ${table} as t set ${set}, "version" = v."version" + 1 from (values ${rows.join(', ')}) as v(${colList}) where t."id" = v."id" and t."version" = v."version" returning t."id"`
+        : `with v(${colList}) as (values ${rows.join(', ')}) update ${table} set ${set}, "version" = v."version" + 1 from v where ${table}."id" = v."id" and ${table}."version" = v."version" returning ${table}."id"`;
+      const updated = await this.run(() =>
+        this.em
+          .getConnection()
+          .execute<Array<{ id: string }>>(sql, params, 'all', this.em.getTransactionContext()),
+      );
+      if (updated.length !== part.length) {
+        const done = new Set(updated.map((r) => r.id));
+        const stale = part.find((e) => !done.has(e.id));
+        throw new ConcurrencyConflict(labelOf(schema as Loose), stale?.id ?? '?');
+      }
+    }
+    for (const e of entities) {
+      e.version = (e.version ?? 0) + 1;
+      this.track(schema, e);
+    }
   }
 
   async delete<T extends Row>(schema: EntitySchema<T>, where: FilterQuery<T>): Promise<number> {

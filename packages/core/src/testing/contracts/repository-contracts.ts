@@ -403,6 +403,26 @@ export function defineRepositoryContracts(h: ContractHarness, factory: UnitOfWor
       expect(page.items).toHaveLength(2);
       expect(page.nextCursor).not.toBeNull();
     });
+    it('saves many records at once, bumping each version, and refuses the whole batch when one is stale', async () => {
+      const rs = [0, 1, 2].map((i) => mother.meteringRecord({ cloudAccountId: 'ca-1', hour: at(i) }));
+      await tx((t) => t.metering.addMany(rs));
+      const ids = rs.map((r) => r.id);
+      const first = await tx((t) => t.metering.getMany(ids));
+      const second = await tx((t) => t.metering.getMany(ids));
+      for (const r of first) r.lease('w1', at(5));
+      await tx((t) => t.metering.saveMany(first));
+      expect(first.map((r) => r.version)).toEqual(rs.map((r) => r.version + 1));
+      const stored = await tx((t) => t.metering.getMany(ids));
+      expect(stored.map((r) => [r.status, r.leaseOwner, r.attempts, r.version])).toEqual(
+        rs.map((r) => ['submitted', 'w1', 1, r.version + 1]),
+      );
+      for (const r of second) r.lease('w2', at(6));
+      await expect(tx((t) => t.metering.saveMany(second))).rejects.toMatchObject({
+        code: 'concurrent-update',
+      });
+      const after = await tx((t) => t.metering.getMany(ids));
+      expect(after.map((r) => r.leaseOwner)).toEqual(['w1', 'w1', 'w1']);
+    });
   });
 
   describe('RatingStateRepository', () => {
