@@ -11,7 +11,11 @@ import {
 import type { MeteringResult } from '@billing-center/core';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AwsMeteringGateway, MeteringOutcomeUnknownError } from '../src/outbound/metering-gateway.js';
+import {
+  AwsMeteringGateway,
+  type MeteringEvent,
+  MeteringOutcomeUnknownError,
+} from '../src/outbound/metering-gateway.js';
 import {
   acceptAll,
   FakeTimer,
@@ -377,5 +381,71 @@ describe('AwsMeteringGateway rate limit', () => {
     const { gw, timer } = gateway({ callsPerSecond: null });
     await gw.submit(records(25 * 30));
     expect(timer.sleeps).toEqual([]);
+  });
+});
+
+describe('AwsMeteringGateway events for operators', () => {
+  it('reports retries, splits, refusals and unknown outcomes, without record contents', async () => {
+    const events: MeteringEvent[] = [];
+    const rs = records(4, { productCode: 'prod-a' });
+    rs[3]!.dimension = 'bad';
+    aws
+      .on(BatchMeterUsageCommand, { ProductCode: 'prod-a' })
+      .rejectsOnce(new ThrottlingException({ message: 'x', ...meta }))
+      .callsFake((input: BatchMeterUsageCommandInput) => {
+        if (input.UsageRecords?.some((u) => u.Dimension === 'bad'))
+          throw new InvalidUsageDimensionException({ message: 'x', ...meta });
+        return acceptAll(input);
+      });
+    aws
+      .on(BatchMeterUsageCommand, { ProductCode: 'prod-b' })
+      .rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException', $fault: 'client' }));
+    aws.on(BatchMeterUsageCommand, { ProductCode: 'prod-c' }).rejects(lostResponse());
+    const { gw } = gateway({ onEvent: (e) => events.push(e), maxAttempts: 2 });
+    await gw
+      .submit([...rs, ...records(1, { productCode: 'prod-b' }), ...records(1, { productCode: 'prod-c' })])
+      .catch(() => undefined);
+    expect(events).toEqual([
+      {
+        type: 'retry',
+        partition: 'aws',
+        productCode: 'prod-a',
+        records: 4,
+        error: 'ThrottlingException',
+        attempt: 2,
+        delayMs: 50,
+      },
+      {
+        type: 'split',
+        partition: 'aws',
+        productCode: 'prod-a',
+        records: 4,
+        error: 'InvalidUsageDimensionException',
+      },
+      {
+        type: 'split',
+        partition: 'aws',
+        productCode: 'prod-a',
+        records: 2,
+        error: 'InvalidUsageDimensionException',
+      },
+      {
+        type: 'refused',
+        partition: 'aws',
+        productCode: 'prod-b',
+        records: 1,
+        error: 'AccessDeniedException',
+      },
+      {
+        type: 'retry',
+        partition: 'aws',
+        productCode: 'prod-c',
+        records: 1,
+        error: 'ECONNRESET',
+        attempt: 2,
+        delayMs: 50,
+      },
+      { type: 'outcome-unknown', partition: 'aws', productCode: 'prod-c', records: 1, error: 'ECONNRESET' },
+    ]);
   });
 });

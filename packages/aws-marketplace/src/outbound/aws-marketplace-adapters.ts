@@ -34,7 +34,8 @@ export interface AwsMarketplaceAdapters {
  */
 export function createAwsMarketplaceAdapters(
   input: AwsMarketplaceConfigInput,
-  testing: Pick<AwsMeteringGatewayOptions, 'timer' | 'random'> = {},
+  /** Where metering retries, splits and faults are reported (a logger); a clock and randomness for tests. */
+  hooks: Pick<AwsMeteringGatewayOptions, 'onEvent' | 'timer' | 'random'> = {},
 ): AwsMarketplaceAdapters {
   const config = parseAwsMarketplaceConfig(input);
   const clients = createMarketplaceClients(config);
@@ -50,7 +51,7 @@ export function createAwsMarketplaceAdapters(
   }
   return {
     customerResolver: new AwsCustomerResolver(resolvers),
-    meteringGateway: new AwsMeteringGateway(metering, { ...config.metering, ...testing }),
+    meteringGateway: new AwsMeteringGateway(metering, { ...config.metering, ...hooks }),
     entitlementReader: new AwsEntitlementReader(entitlements),
     clients,
     close: () => destroyMarketplaceClients(clients),

@@ -33,9 +33,27 @@ export interface MeteringEndpoint {
   limiterKey: string;
 }
 
+/**
+ * What the gateway did that operators may want in their logs: the records themselves are settled either
+ * way, but a refusal that is not about the records (credentials, permissions, a disabled API) or a run of
+ * lost responses is a fault someone has to look at. Never carries record contents.
+ */
+export interface MeteringEvent {
+  type: 'retry' | 'split' | 'refused' | 'outcome-unknown';
+  partition: AwsPartition;
+  productCode: string;
+  records: number;
+  /** The AWS error name (or `UnprocessedRecords`). */
+  error: string;
+  /** `retry`: the attempt about to be made (2 = the first retry) and the backoff before it. */
+  attempt?: number;
+  delayMs?: number;
+}
+
 export interface AwsMeteringGatewayOptions extends Partial<MeteringOptions> {
   timer?: Timer;
   random?: () => number;
+  onEvent?: (event: MeteringEvent) => void;
 }
 
 /**
@@ -77,16 +95,18 @@ export class AwsMeteringGateway implements MeteringGateway {
   private readonly limiters: RateLimiters;
   private readonly timer: Timer;
   private readonly random: () => number;
+  private readonly onEvent: (event: MeteringEvent) => void;
 
   constructor(
     private readonly endpoints: Partial<Record<AwsPartition, MeteringEndpoint>>,
     options: AwsMeteringGatewayOptions = {},
   ) {
-    const { timer, random, ...rest } = options;
+    const { timer, random, onEvent, ...rest } = options;
     const defined = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
     this.options = { ...DEFAULT_METERING_OPTIONS, ...defined };
     this.timer = timer ?? realTimer;
     this.random = random ?? Math.random;
+    this.onEvent = onEvent ?? (() => undefined);
     this.limiters = new RateLimiters(this.options.callsPerSecond, this.timer);
   }
 
@@ -144,10 +164,22 @@ export class AwsMeteringGateway implements MeteringGateway {
     let pending = records;
     let lastKind: AwsFailureKind | 'unprocessed' = 'unprocessed';
     let lastError: unknown = null;
+    const event = (type: MeteringEvent['type'], error: string, extra: Partial<MeteringEvent> = {}) =>
+      this.onEvent({
+        type,
+        partition: batch.partition,
+        productCode: batch.productCode,
+        records: pending.length,
+        error,
+        ...extra,
+      });
     for (let attempt = 0; attempt < maxAttempts; attempt += 1) {
       if (attempt > 0) {
         this.stats.retries += 1;
-        await this.timer.sleep(fullJitterDelay(attempt - 1, baseDelayMs, maxDelayMs, this.random));
+        const delayMs = fullJitterDelay(attempt - 1, baseDelayMs, maxDelayMs, this.random);
+        const error = lastKind === 'unprocessed' ? 'UnprocessedRecords' : awsErrorName(lastError);
+        event('retry', error, { attempt: attempt + 1, delayMs });
+        await this.timer.sleep(delayMs);
       }
       await this.limiters.take(endpoint.limiterKey);
       this.stats.calls += 1;
@@ -171,8 +203,11 @@ export class AwsMeteringGateway implements MeteringGateway {
       lastKind = 'unprocessed';
       lastError = null;
     }
-    if (lastKind === 'lost') return { records: pending, cause: lastError };
     const error = lastKind === 'unprocessed' ? 'UnprocessedRecords' : awsErrorName(lastError);
+    if (lastKind === 'lost') {
+      event('outcome-unknown', error);
+      return { records: pending, cause: lastError };
+    }
     const retryAfterMs = Math.min(maxDelayMs, baseDelayMs * 2 ** maxAttempts);
     for (const w of pending) settle(w, { recordId: w.record.id, outcome: 'retry', error, retryAfterMs });
     return null;
@@ -187,12 +222,21 @@ export class AwsMeteringGateway implements MeteringGateway {
     settle: Settle,
   ): Promise<{ records: WireRecord[]; cause: unknown } | null> {
     const error = awsErrorName(err);
+    const event = (type: MeteringEvent['type']) =>
+      this.onEvent({
+        type,
+        partition: batch.partition,
+        productCode: batch.productCode,
+        records: pending.length,
+        error,
+      });
     if (BATCH_LEVEL_ERRORS.has(error) || (RECORD_LEVEL_ERRORS.has(error) && pending.length === 1)) {
       for (const w of pending) settle(w, { recordId: w.record.id, outcome: 'rejected', error });
       return null;
     }
     if (RECORD_LEVEL_ERRORS.has(error)) {
       this.stats.splits += 1;
+      event('split');
       const half = Math.ceil(pending.length / 2);
       const [left, right] = await Promise.all([
         this.send(endpoint, batch, pending.slice(0, half), settle),
@@ -206,6 +250,7 @@ export class AwsMeteringGateway implements MeteringGateway {
     }
     // Not about the records (credentials, permissions, a disabled API, a wrong region): they are fine and
     // must not be dropped; they come back for a later attempt with the reason, for operators to see.
+    event('refused');
     for (const w of pending) settle(w, { recordId: w.record.id, outcome: 'retry', error });
     return null;
   }
