@@ -1,5 +1,7 @@
 import { Container } from 'inversify';
 import { parseSimulatorConfig, SimulatorConfig } from './config/simulator-config.js';
+import { EventBridgeEvents } from './eventbridge/eventbridge-events.js';
+import { HttpPoster } from './eventbridge/http-poster.js';
 import { CallLog } from './faults/call-log.js';
 import { FaultInjector } from './faults/fault-injector.js';
 import { SimulatorClock } from './faults/simulator-clock.js';
@@ -21,6 +23,8 @@ export function createContainer(config: unknown): Container {
   container.bind(PublicEndpoint).toSelf().inSingletonScope();
   container.bind(SnsDelivery).toSelf().inSingletonScope();
   container.bind(SnsTopics).toSelf().inSingletonScope();
+  container.bind(HttpPoster).toSelf().inSingletonScope();
+  container.bind(EventBridgeEvents).toSelf().inSingletonScope();
   container.bind(Marketplace).toSelf().inSingletonScope();
   container.bind(SimulatorServices).toSelf().inSingletonScope();
   container.bind(SimulatorServer).toSelf().inSingletonScope();

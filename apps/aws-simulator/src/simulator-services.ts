@@ -1,5 +1,7 @@
 import { inject, injectable } from 'inversify';
 import { SimulatorConfig } from './config/simulator-config.js';
+import { EventBridgeEvents } from './eventbridge/eventbridge-events.js';
+import { HttpPoster } from './eventbridge/http-poster.js';
 import { CallLog } from './faults/call-log.js';
 import { FaultInjector } from './faults/fault-injector.js';
 import { SimulatorClock } from './faults/simulator-clock.js';
@@ -20,13 +22,18 @@ export class SimulatorServices {
     @inject(SnsTopics) readonly sns: SnsTopics,
     @inject(SnsDelivery) readonly delivery: SnsDelivery,
     @inject(PublicEndpoint) readonly endpoint: PublicEndpoint,
+    @inject(EventBridgeEvents) readonly eventBridge: EventBridgeEvents,
+    @inject(HttpPoster) readonly poster: HttpPoster,
   ) {}
 
-  /** Back to a fresh start: no subscriptions, records, SNS subscriptions, deliveries, calls, faults or offset. */
+  /** Back to a fresh start: no subscriptions, records, SNS subscriptions, deliveries, events, calls, faults or offset. */
   reset(): void {
     this.marketplace.reset();
     this.delivery.reset();
     this.sns.reset();
+    this.eventBridge.reset();
+    this.eventBridge.createTopics();
+    this.poster.reset();
     this.calls.clear();
     this.faults.reset();
     this.clock.offsetMs = 0;

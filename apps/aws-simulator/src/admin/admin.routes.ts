@@ -133,6 +133,8 @@ export function registerAdminRoutes(app: FastifyInstance, services: SimulatorSer
     async (request) => delivery.deliveries(request.query),
   );
   app.post('/_admin/sns/release-held', async () => ({ released: delivery.releaseHeld() }));
+  app.get('/_admin/eventbridge/events', async () => services.eventBridge.events());
+  app.get('/_admin/eventbridge/posts', async () => services.poster.posts());
   app.get('/_admin/sns/certificate', async () => ({
     url: sns.signingCertUrl,
     pem: sns.identity.certificatePem,

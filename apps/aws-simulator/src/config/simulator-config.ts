@@ -76,6 +76,16 @@ const DeliverySchema = Type.Object(
   { additionalProperties: false },
 );
 
+const ApiDestinationSchema = Type.Object(
+  {
+    url: Type.String({ pattern: '^https?://' }),
+    /** The API destination connection's API-key header and its value (the shared secret). */
+    headerName: Type.String({ pattern: '^[A-Za-z0-9-]{1,128}$' }),
+    headerValue: Type.String({ minLength: 1 }),
+  },
+  { additionalProperties: false },
+);
+
 export const SimulatorConfigSchema = Type.Object(
   {
     /** Base URL at which endpoints reach the simulator (certificate, SubscribeURL, buyer pages). Default: the listening address. */
@@ -94,6 +104,16 @@ export const SimulatorConfigSchema = Type.Object(
     unsubscribeDelayMs: Type.Integer({ minimum: 0 }),
     /** GetEntitlements page size when the request gives no MaxResults (AWS: 25, the maximum too). */
     entitlementsPageSize: Type.Integer({ minimum: 1, maximum: 25 }),
+    /** EventBridge `aws.agreement-marketplace` events: where a seller's rules would send them. */
+    eventBridge: Type.Object(
+      {
+        /** POSTed as JSON with the shared-secret header, as an EventBridge API destination does. */
+        apiDestinations: Type.Array(ApiDestinationSchema),
+        /** A seller topic (in each partition's region) that receives every event as its Message; null: none. */
+        snsTopicName: Type.Union([Type.String({ pattern: '^[A-Za-z0-9_-]{1,256}$' }), Type.Null()]),
+      },
+      { additionalProperties: false },
+    ),
     sns: Type.Object(
       {
         /** '1' (SHA1withRSA, SNS's default) or '2' (SHA256withRSA). */
@@ -164,6 +184,7 @@ export function defaultSimulatorConfig(fulfillmentUrl = DEFAULT_FULFILLMENT_URL)
     futureSkewSeconds: 300,
     unsubscribeDelayMs: 10_000,
     entitlementsPageSize: 25,
+    eventBridge: { apiDestinations: [], snsTopicName: null },
     sns: {
       signatureVersion: '1',
       delivery: {
@@ -249,6 +270,18 @@ export function configFromEnv(env: NodeJS.ProcessEnv): {
   if (env.AWS_SIMULATOR_PUBLIC_URL) overrides.publicUrl = env.AWS_SIMULATOR_PUBLIC_URL;
   if (env.AWS_SIMULATOR_UNSUBSCRIBE_DELAY_MS)
     overrides.unsubscribeDelayMs = Number(env.AWS_SIMULATOR_UNSUBSCRIBE_DELAY_MS);
+  if (env.AWS_SIMULATOR_EVENTBRIDGE_URL) {
+    overrides.eventBridge = {
+      apiDestinations: [
+        {
+          url: env.AWS_SIMULATOR_EVENTBRIDGE_URL,
+          headerName: env.AWS_SIMULATOR_EVENTBRIDGE_HEADER ?? 'x-marketplace-events-secret',
+          headerValue: env.AWS_SIMULATOR_EVENTBRIDGE_SECRET ?? '',
+        },
+      ],
+      snsTopicName: null,
+    };
+  }
   if (env.AWS_SIMULATOR_SNS_ENDPOINT)
     overrides.sns = { subscriptions: [{ topics: 'all', endpoint: env.AWS_SIMULATOR_SNS_ENDPOINT }] };
   return { port, host, config: simulatorConfig(overrides, env.AWS_SIMULATOR_FULFILLMENT_URL || undefined) };

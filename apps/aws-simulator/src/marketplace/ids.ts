@@ -8,6 +8,12 @@ export function newCustomerIdentifier(): string {
   return [...bytes].map((b) => ALNUM[b % ALNUM.length]).join('');
 }
 
+/** `agmt-` and 25 lower-case letters and digits, like AWS's agreement ids. */
+export function newAgreementId(): string {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  return `agmt-${[...randomBytes(25)].map((b) => alphabet[b % alphabet.length]).join('')}`;
+}
+
 export function newLicenseArn(partition: string, sellerAccountId: string): string {
   return `arn:${partition}:license-manager::${sellerAccountId}:license:l-${randomBytes(16).toString('hex')}`;
 }

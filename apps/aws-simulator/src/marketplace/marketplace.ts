@@ -12,6 +12,7 @@ import { FaultInjector } from '../faults/fault-injector.js';
 import { SimulatorClock } from '../faults/simulator-clock.js';
 import {
   licenseId,
+  newAgreementId,
   newCustomerIdentifier,
   newLicenseArn,
   newMeteringRecordId,
@@ -39,6 +40,8 @@ export interface Subscription {
   buyerAccountId: string;
   customerIdentifier: string;
   licenseArn: string;
+  /** The purchase agreement (EventBridge events); a resubscription after unsubscribe-success makes a new one. */
+  agreementId: string;
   offerId: string;
   freeTrial: boolean;
   state: SubscriptionState;
@@ -190,6 +193,7 @@ export class Marketplace {
       buyerAccountId,
       customerIdentifier: newCustomerIdentifier(),
       licenseArn: newLicenseArn(product.partition, this.config.sellerAccountId),
+      agreementId: newAgreementId(),
       offerId: product.offerId,
       freeTrial: product.freeTrial,
       state: buyer.paymentFails ? 'failed' : 'active',
@@ -249,7 +253,10 @@ export class Marketplace {
     }
     this.clearPending(sub.id);
     const open = sub.inactive.find((i) => i.toMs === null);
-    if (open) open.toMs = this.clock.nowMs();
+    if (open) {
+      open.toMs = this.clock.nowMs();
+      sub.agreementId = newAgreementId();
+    }
     this.setState(sub, 'active');
     this.notifications.publishLifecycle(sub, 'subscribe-success');
     return sub;
