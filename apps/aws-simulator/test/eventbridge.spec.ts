@@ -98,6 +98,10 @@ describe('EventBridge agreement events', () => {
     const ended = events().find((e) => e['detail-type'] === 'Purchase Agreement Ended - Manufacturer');
     expect(ended?.detail.agreement).toEqual({ id: first, status: 'CANCELLED' });
     expect(sim.services.eventBridge.events()).toHaveLength(6);
+    // Withdrawing a cancellation before unsubscribe-success keeps the agreement: no event.
+    sim.services.marketplace.cancel(sub.id);
+    sim.services.marketplace.resubscribe(sub.id);
+    expect(sim.services.eventBridge.events()).toHaveLength(6);
   });
 
   it('events also go to the seller SNS topic of the partition, as the Message of a signed notification', async () => {

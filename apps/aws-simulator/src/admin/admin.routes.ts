@@ -125,7 +125,9 @@ export function registerAdminRoutes(app: FastifyInstance, services: SimulatorSer
     async (request, reply) => {
       const { topicArn, endpoint } = request.body ?? {};
       if (!topicArn || !endpoint) throw new AwsError('InvalidParameter', 'give topicArn and endpoint');
-      return reply.code(201).send(sns.subscribe(topicArn, new URL(endpoint).protocol.slice(0, -1), endpoint));
+      return reply
+        .code(201)
+        .send(sns.subscribe(topicArn, endpoint.startsWith('https:') ? 'https' : 'http', endpoint));
     },
   );
   app.get<{ Querystring: { messageId?: string; endpoint?: string; status?: string } }>(

@@ -25,7 +25,7 @@ export interface AgreementEvent {
   detail: Record<string, unknown>;
 }
 
-/** Which EventBridge events a lifecycle action produces (a withdrawn cancellation produces none). */
+/** Which EventBridge events a lifecycle action produces (subscribe-fail and unsubscribe-pending: none). */
 const EVENTS: Partial<Record<LifecycleAction, AgreementDetailType[]>> = {
   'subscribe-success': ['Purchase Agreement Created - Manufacturer', 'License Updated - Manufacturer'],
   'unsubscribe-success': ['Purchase Agreement Ended - Manufacturer', 'License Deprovisioned - Manufacturer'],

@@ -54,7 +54,8 @@ export interface Subscription {
 
 /** Port of the SNS side: the marketplace publishes lifecycle messages to its product topics. */
 export interface LifecycleNotifications {
-  publishLifecycle(subscription: Subscription, action: LifecycleAction): void;
+  /** `newAgreement`: a subscribe-success that starts an agreement (not one that withdraws a cancellation). */
+  publishLifecycle(subscription: Subscription, action: LifecycleAction, newAgreement?: boolean): void;
 }
 export const LifecycleNotifications = Symbol('LifecycleNotifications');
 
@@ -205,7 +206,11 @@ export class Marketplace {
     this.subscriptions.set(sub.id, sub);
     this.byLicenseId.set(licenseId(sub.licenseArn) ?? sub.licenseArn, sub);
     this.byCustomer.set(`${sub.productCode}|${sub.customerIdentifier}`, sub);
-    this.notifications.publishLifecycle(sub, buyer.paymentFails ? 'subscribe-fail' : 'subscribe-success');
+    this.notifications.publishLifecycle(
+      sub,
+      buyer.paymentFails ? 'subscribe-fail' : 'subscribe-success',
+      true,
+    );
     return sub;
   }
 
@@ -258,7 +263,7 @@ export class Marketplace {
       sub.agreementId = newAgreementId();
     }
     this.setState(sub, 'active');
-    this.notifications.publishLifecycle(sub, 'subscribe-success');
+    this.notifications.publishLifecycle(sub, 'subscribe-success', open !== undefined);
     return sub;
   }
 

@@ -16,8 +16,9 @@ export class MarketplaceNotifications implements LifecycleNotifications {
     @inject(EventBridgeEvents) private readonly eventBridge: EventBridgeEvents,
   ) {}
 
-  publishLifecycle(sub: Subscription, action: LifecycleAction): void {
-    this.eventBridge.publishFor(sub, action);
+  publishLifecycle(sub: Subscription, action: LifecycleAction, newAgreement = false): void {
+    // A withdrawn cancellation keeps its agreement: SNS says subscribe-success, EventBridge says nothing.
+    if (action !== 'subscribe-success' || newAgreement) this.eventBridge.publishFor(sub, action);
     if (action === 'entitlement-updated') {
       this.sns.publish({
         topicArn: this.sns.marketplaceTopicArn(sub.productCode, 'entitlement'),
