@@ -1,6 +1,8 @@
 import {
   BatchMeterUsageCommand,
   type BatchMeterUsageCommandOutput,
+  MarketplaceMeteringClient,
+  MeterUsageCommand,
   ResolveCustomerCommand,
   type UsageRecord,
 } from '@aws-sdk/client-marketplace-metering';
@@ -363,5 +365,43 @@ describe('BatchMeterUsage', () => {
     expect((await awsError(meter([licenseRecord(sub)], GLOBAL_PRODUCT))).name).toBe(
       'InvalidLicenseException',
     );
+  });
+});
+
+describe('MeterUsage (AMI and container products)', () => {
+  it('meters for the calling account; same quantity → same id, another → DuplicateRequestException', async () => {
+    subscribe(sim.services);
+    const asBuyer = new MarketplaceMeteringClient({
+      region: 'us-east-1',
+      endpoint: sim.url,
+      credentials: { accessKeyId: BUYER, secretAccessKey: 'x' },
+      maxAttempts: 1,
+    });
+    try {
+      const input = {
+        ProductCode: GLOBAL_PRODUCT,
+        Timestamp: new Date(sim.services.clock.nowMs() - 60_000),
+        UsageDimension: 'usage_cost',
+        UsageQuantity: 3,
+      };
+      const first = await asBuyer.send(new MeterUsageCommand(input));
+      expect(first.MeteringRecordId).toMatch(/^[0-9a-f-]{36}$/);
+      expect((await asBuyer.send(new MeterUsageCommand(input))).MeteringRecordId).toBe(
+        first.MeteringRecordId,
+      );
+      expect((await awsError(asBuyer.send(new MeterUsageCommand({ ...input, UsageQuantity: 4 })))).name).toBe(
+        'DuplicateRequestException',
+      );
+      const old = { ...input, Timestamp: new Date(sim.services.clock.nowMs() - 2 * 3_600_000) };
+      expect((await awsError(asBuyer.send(new MeterUsageCommand(old)))).name).toBe(
+        'TimestampOutOfBoundsException',
+      );
+      // Another account has no subscription.
+      expect((await awsError(sim.metering().send(new MeterUsageCommand(input)))).name).toBe(
+        'CustomerNotEntitledException',
+      );
+    } finally {
+      asBuyer.destroy();
+    }
   });
 });

@@ -93,6 +93,13 @@ export async function handleAwsJson(
         result = out;
         break;
       }
+      case 'AWSMPMeteringService.MeterUsage':
+        result = services.marketplace.meterUsage(
+          body,
+          partition,
+          signedAccessKey(request.headers.authorization),
+        );
+        break;
       case 'AWSMPEntitlementService.GetEntitlements':
         result = services.marketplace.getEntitlements(body, partition);
         break;

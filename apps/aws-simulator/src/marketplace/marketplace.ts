@@ -392,6 +392,91 @@ export class Marketplace {
     return output;
   }
 
+  /**
+   * MeterUsage (AMI and container products): one record, metered for the calling AWS account — here the
+   * access key of the signature when it names a buyer's account id. Usage up to one hour old; the same
+   * (dimension, hour) again with the same quantity answers the first MeteringRecordId, with another quantity
+   * DuplicateRequestException; no subscription: CustomerNotEntitledException.
+   */
+  meterUsage(body: Record<string, unknown>, partition: Partition, callerAccountId: string) {
+    if (typeof body.ProductCode !== 'string') throw validationError('productCode', 'Member must not be null');
+    const product = this.productIn(body.ProductCode, partition);
+    if (typeof body.Timestamp !== 'number' || !Number.isFinite(body.Timestamp))
+      throw validationError('timestamp', 'Member must not be null');
+    if (
+      typeof body.UsageDimension !== 'string' ||
+      !product.dimensions.some((d) => d.name === body.UsageDimension)
+    )
+      throw new AwsError(
+        'InvalidUsageDimensionException',
+        `The usageDimension ${String(body.UsageDimension)} is invalid`,
+      );
+    const quantity = body.UsageQuantity ?? 0;
+    if (
+      typeof quantity !== 'number' ||
+      !Number.isInteger(quantity) ||
+      quantity < 0 ||
+      quantity > MAX_QUANTITY
+    )
+      throw validationError('usageQuantity', `Member must have value between 0 and ${MAX_QUANTITY}`);
+    const now = this.clock.nowMs();
+    const tsMs = Math.round(body.Timestamp * 1000);
+    if (tsMs < now - HOUR_MS || tsMs > now + this.config.futureSkewSeconds * 1000)
+      throw new AwsError(
+        'TimestampOutOfBoundsException',
+        `Timestamp ${new Date(tsMs).toISOString()} is outside the allowed window`,
+      );
+    const record: UsageRecordInput = {
+      Timestamp: body.Timestamp,
+      Dimension: body.UsageDimension,
+      Quantity: quantity,
+      ...(Array.isArray(body.UsageAllocations)
+        ? { UsageAllocations: body.UsageAllocations as UsageAllocationInput[] }
+        : {}),
+    };
+    this.checkAllocations(record);
+    const sub = this.listSubscriptions({
+      productCode: product.productCode,
+      buyerAccountId: callerAccountId,
+    })[0];
+    const hourMs = Math.floor(tsMs / HOUR_MS) * HOUR_MS;
+    if (
+      !sub ||
+      sub.inactive.some((i) => hourMs >= i.fromMs && (i.toMs === null || hourMs + HOUR_MS <= i.toMs))
+    )
+      throw new AwsError(
+        'CustomerNotEntitledException',
+        'The calling account is not subscribed to this product',
+      );
+    if (body.DryRun === true) return { MeteringRecordId: '' };
+    const key = `${sub.id}|${record.Dimension}|${hourMs}`;
+    const prior = this.records.get(key);
+    if (prior) {
+      if (prior.quantity !== quantity)
+        throw new AwsError(
+          'DuplicateRequestException',
+          'A record was already metered for this dimension and hour with another quantity',
+        );
+      return { MeteringRecordId: prior.meteringRecordId };
+    }
+    const stored: MeteredRecord = {
+      meteringRecordId: newMeteringRecordId(),
+      subscriptionId: sub.id,
+      productCode: sub.productCode,
+      customerIdentifier: sub.customerIdentifier,
+      customerAwsAccountId: sub.buyerAccountId,
+      licenseArn: sub.licenseArn,
+      dimension: record.Dimension,
+      hour: new Date(hourMs).toISOString(),
+      timestamp: new Date(tsMs).toISOString(),
+      quantity,
+      allocations: record.UsageAllocations ?? [],
+      acceptedAt: new Date(now).toISOString(),
+    };
+    this.records.set(key, stored);
+    return { MeteringRecordId: stored.meteringRecordId };
+  }
+
   meteredRecords(
     filter: { productCode?: string; customer?: string; dimension?: string; subscriptionId?: string } = {},
   ): MeteredRecord[] {
