@@ -11,11 +11,7 @@ import {
 import type { MeteringResult } from '@billing-center/core';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  AwsMeteringGateway,
-  type MeteringEvent,
-  MeteringOutcomeUnknownError,
-} from '../src/outbound/metering-gateway.js';
+import { AwsMeteringGateway, type MeteringEvent } from '../src/outbound/metering-gateway.js';
 import {
   acceptAll,
   FakeTimer,
@@ -275,18 +271,16 @@ describe('AwsMeteringGateway transient failures', () => {
     expect(results.every((r) => r.outcome === 'accepted')).toBe(true);
   });
 
-  it('throws when every attempt lost its response, after settling the other products', async () => {
+  it('answers unknown for a call whose every attempt lost its response, and settles the other products', async () => {
     aws.on(BatchMeterUsageCommand, { ProductCode: 'prod-a' }).rejects(lostResponse());
     aws.on(BatchMeterUsageCommand, { ProductCode: 'prod-b' }).callsFake(acceptAll);
     const lost = records(2, { productCode: 'prod-a' });
     const fine = records(3, { productCode: 'prod-b' });
-    const err = await gateway({ maxAttempts: 3 })
-      .gw.submit([...lost, ...fine])
-      .catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(MeteringOutcomeUnknownError);
-    const unknown = err as MeteringOutcomeUnknownError;
-    expect(unknown.unknownRecordIds).toEqual(lost.map((r) => r.id));
-    expect(unknown.settled.map((r) => r.recordId)).toEqual(fine.map((r) => r.id));
+    const results = await gateway({ maxAttempts: 3 }).gw.submit([...lost, ...fine]);
+    expect(results.map((r) => [r.recordId, r.outcome])).toEqual([
+      ...lost.map((r) => [r.id, 'unknown']),
+      ...fine.map((r) => [r.id, 'accepted']),
+    ]);
     expect(inputs(aws).filter((i) => i.ProductCode === 'prod-a')).toHaveLength(3);
   });
 

@@ -56,25 +56,6 @@ export interface AwsMeteringGatewayOptions extends Partial<MeteringOptions> {
   onEvent?: (event: MeteringEvent) => void;
 }
 
-/**
- * A `submit` some of whose calls ended with their outcome unknown (the connection broke after the request
- * was sent, on every attempt). The core keeps those records leased and sends them again identically; AWS
- * answers an identical record with its first result. `settled` holds what is known, for the log.
- */
-export class MeteringOutcomeUnknownError extends Error {
-  override readonly name = 'MeteringOutcomeUnknownError';
-  constructor(
-    readonly unknownRecordIds: readonly string[],
-    readonly settled: readonly MeteringResult[],
-    cause: unknown,
-  ) {
-    super(
-      `BatchMeterUsage outcome unknown for ${unknownRecordIds.length} record(s) after retries: ${awsErrorName(cause)}`,
-      { cause },
-    );
-  }
-}
-
 /** Counters for benchmarks and operators. */
 export interface MeteringStats {
   calls: number;
@@ -137,13 +118,16 @@ export class AwsMeteringGateway implements MeteringGateway {
     };
     await Promise.all(Array.from({ length: Math.min(this.options.concurrency, batches.length) }, worker));
 
-    if (unknown.length > 0) {
-      const ids = unknown.flatMap((u) => u.records.map((w) => w.record.id));
-      throw new MeteringOutcomeUnknownError(
-        ids,
-        results.filter((r): r is MeteringResult => r !== undefined),
-        unknown[0]?.cause,
-      );
+    // A call whose every attempt lost its answer: AWS may hold those records. The core re-sends them,
+    // identical, later; the other calls' results stand.
+    for (const u of unknown) {
+      for (const w of u.records) {
+        settle(w, {
+          recordId: w.record.id,
+          outcome: 'unknown',
+          error: `outcome unknown: ${awsErrorName(u.cause)}`,
+        });
+      }
     }
     return records.map(
       (r, i) => results[i] ?? { recordId: r.id, outcome: 'retry', error: 'NotSettled' }, // never expected

@@ -46,8 +46,9 @@ export interface MarketplaceCustomerResolver {
 export const MeteringGateway = Symbol('MeteringGateway');
 /**
  * Sends sealed records to the marketplace and answers one result per record. It batches, rate-limits and
- * retries transient errors itself; whatever it still cannot settle comes back as `retry`. A throw means the
- * outcome is unknown (a lost response): the records stay leased and are sent again, identically.
+ * retries transient errors itself; whatever it still cannot settle comes back as `retry`, and records whose
+ * call lost its answer come back as `unknown` (AWS may hold them). A throw means the outcome of every record
+ * is unknown. Unknown records are sent again later, identically, and count as unanswered sends.
  */
 export interface MeteringGateway {
   submit(records: readonly MeteringRecord[]): Promise<MeteringResult[]>;

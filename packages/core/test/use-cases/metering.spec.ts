@@ -211,6 +211,27 @@ describe('sending to AWS', () => {
     ).toEqual([12]);
   });
 
+  it('keeps the settled results of a submit when only some calls lost their answer', async () => {
+    const { core, cloudAccount } = await sealedHour();
+    const real = core.marketplace.submit.bind(core.marketplace);
+    core.marketplace.submit = async (records) => {
+      const results = await real(records); // AWS took them all …
+      core.marketplace.submit = real;
+      return results.map((r) => (r.recordId === records[0]?.id ? { recordId: r.recordId, outcome: 'unknown' as const, error: 'socket hang up' } : r));
+    };
+    const s1 = await core.useCases.submitMetering.execute({ workerId: 'w1' });
+    expect(s1).toMatchObject({ claimed: 3, accepted: 2, unknown: 1 });
+    core.clock.advance(5 * 60_000);
+    const s2 = await core.useCases.submitMetering.execute({ workerId: 'w1' });
+    expect(s2).toMatchObject({ claimed: 1, accepted: 1 });
+    const records = await read(core, (tx) => tx.metering.listForCloudAccount(cloudAccount.id, { limit: 10 }));
+    expect(records.items.map((r) => [r.status, r.unansweredSends]).sort()).toEqual([
+      ['accepted', 0],
+      ['accepted', 0],
+      ['accepted', 1],
+    ]);
+  });
+
   it('retries throttled records with back-off, ignores results for records another worker took over', async () => {
     const { core } = await sealedHour();
     core.marketplace.throttleNextRecords = 2;

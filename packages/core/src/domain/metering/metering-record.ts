@@ -40,7 +40,9 @@ export type MeteringResult =
   | { recordId: string; outcome: 'customer-not-subscribed' }
   | { recordId: string; outcome: 'rejected'; error: string }
   /** throttled, 5xx, unprocessed: send the identical record again later */
-  | { recordId: string; outcome: 'retry'; error: string; retryAfterMs?: number };
+  | { recordId: string; outcome: 'retry'; error: string; retryAfterMs?: number }
+  /** the call's answer was lost: AWS may hold the record; send the identical record again later */
+  | { recordId: string; outcome: 'unknown'; error: string; retryAfterMs?: number };
 
 /**
  * One (cloud account, dimension, UTC hour) quantity for AWS. Once sealed its quantity and allocations never
@@ -117,6 +119,13 @@ export class MeteringRecord {
 
   apply(result: MeteringResult, now: Date): void {
     this.expect(['submitted'], 'record a result for');
+    if (result.outcome === 'unknown') {
+      // Stays submitted: the next lease counts this send as unanswered and re-sends the identical record.
+      this.leaseOwner = null;
+      this.leaseUntil = new Date(now.getTime() + (result.retryAfterMs ?? 0));
+      this.lastError = result.error;
+      return;
+    }
     this.leaseOwner = null;
     this.leaseUntil = null;
     switch (result.outcome) {

@@ -116,7 +116,7 @@ export class SubmitMetering {
         // Another worker took the record over after our lease ran out and already settled it.
         if (!r || r.status !== 'submitted' || r.leaseOwner !== workerId) continue;
         const withBackoff: MeteringResult =
-          result.outcome === 'retry' && result.retryAfterMs === undefined
+          (result.outcome === 'retry' || result.outcome === 'unknown') && result.retryAfterMs === undefined
             ? { ...result, retryAfterMs: backoff(r.attempts) }
             : result;
         r.apply(withBackoff, now);
