@@ -1,3 +1,4 @@
+export * from './contracts/metering-gateway-contract.js';
 export * from './contracts/repository-contracts.js';
 export * from './fakes.js';
 export * from './in-memory/in-memory-database.js';

@@ -217,7 +217,11 @@ describe('sending to AWS', () => {
     core.marketplace.submit = async (records) => {
       const results = await real(records); // AWS took them all …
       core.marketplace.submit = real;
-      return results.map((r) => (r.recordId === records[0]?.id ? { recordId: r.recordId, outcome: 'unknown' as const, error: 'socket hang up' } : r));
+      return results.map((r) =>
+        r.recordId === records[0]?.id
+          ? { recordId: r.recordId, outcome: 'unknown' as const, error: 'socket hang up' }
+          : r,
+      );
     };
     const s1 = await core.useCases.submitMetering.execute({ workerId: 'w1' });
     expect(s1).toMatchObject({ claimed: 3, accepted: 2, unknown: 1 });

@@ -1,11 +1,21 @@
-// What any MeteringGateway must do, as AWS does it: run against the core's FakeMarketplace and against
-// AwsMeteringGateway talking to the simulator over HTTP, so the fake the core's tests trust and the
-// real adapter cannot drift apart. (The core has no contract suite for this port yet; see the README.)
-import type { MeteringGateway, MeteringRecord } from '@billing-center/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { meteringRecord } from './metering-fixtures.js';
+import type { MeteringRecord } from '../../domain/metering/metering-record.js';
+import type { MeteringGateway } from '../../ports/services.js';
+import { mother } from '../mothers.js';
+import type { ContractHarness } from './repository-contracts.js';
 
-export type Buyer = Pick<
+/*
+ * What any MeteringGateway must do, as AWS does it. Run against the core's FakeMarketplace (so the fake the
+ * core's tests trust keeps AWS's rules) and against the real AWS adapter talking to the simulator over HTTP
+ * (packages/aws-marketplace), so the two cannot drift apart. Test functions are passed in, as for the
+ * repository contracts.
+ */
+
+export interface GatewayContractHarness extends Omit<ContractHarness, 'beforeEach'> {
+  beforeAll: (fn: () => Promise<void> | void, timeout?: number) => void;
+  afterAll: (fn: () => Promise<void> | void) => void;
+}
+
+export type ContractBuyer = Pick<
   MeteringRecord,
   'partition' | 'productCode' | 'licenseArn' | 'customerAwsAccountId' | 'customerIdentifier'
 >;
@@ -15,15 +25,20 @@ export interface MeteringGatewayHarness {
   /** Two dimensions the product knows. */
   dimensions: readonly [string, string];
   /** A subscribed buyer nobody else in the suite uses (at most three are asked for). */
-  newBuyer(): Promise<Buyer>;
+  newBuyer(): Promise<ContractBuyer>;
   /** Cancels the buyer's subscription as of `from`: hours from then on are not billable. */
-  cancel(buyer: Buyer, from: Date): Promise<void>;
+  cancel(buyer: ContractBuyer, from: Date): Promise<void>;
   close(): Promise<void>;
 }
 
 const HOUR = 3_600_000;
 
-export function meteringGatewayContract(name: string, start: () => Promise<MeteringGatewayHarness>): void {
+export function defineMeteringGatewayContract(
+  t: GatewayContractHarness,
+  name: string,
+  start: () => Promise<MeteringGatewayHarness>,
+): void {
+  const { describe, it, expect, beforeAll, afterAll } = t;
   describe(`MeteringGateway contract: ${name}`, () => {
     let h: MeteringGatewayHarness;
     beforeAll(async () => {
@@ -32,8 +47,11 @@ export function meteringGatewayContract(name: string, start: () => Promise<Meter
     afterAll(async () => h?.close());
 
     const top = () => Math.floor(Date.now() / HOUR) * HOUR;
-    const record = (buyer: Buyer, hoursAgo: number, dimension: string, quantity: number) =>
-      meteringRecord({
+    const record = (buyer: ContractBuyer, hoursAgo: number, dimension: string, quantity: number) =>
+      mother.meteringRecord({
+        cloudAccountId: 'ca-contract',
+        status: 'submitted',
+        attempts: 1,
         ...buyer,
         dimension,
         hour: new Date(top() - hoursAgo * HOUR),
