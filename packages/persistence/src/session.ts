@@ -51,6 +51,8 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
  */
 export class Session {
   private readonly maps = new Map<string, Map<string, object>>();
+  private readonly hints = new Map<string, Set<string>>();
+  private readonly results = new Map<string, Map<string, unknown>>();
 
   constructor(
     readonly em: SqlEntityManager,
@@ -75,6 +77,46 @@ export class Session {
     if (hit) return hit as T;
     m.set(entity.id, entity);
     return entity;
+  }
+
+  /**
+   * Read-ahead for use cases that load a batch and then walk it one by one (RecordUsage: each workspace's
+   * bindings, then each binding's cloud account). A repository notes the ids it will likely be asked about
+   * (`hint`); on the first miss it loads them all with one IN query (`takeHints`) and keeps the results for
+   * this transaction (`remember`/`recalled`), forgotten as soon as that table is written (`forget`).
+   */
+  hint(kind: string, ids: Iterable<string>): void {
+    let set = this.hints.get(kind);
+    if (!set) {
+      set = new Set();
+      this.hints.set(kind, set);
+    }
+    for (const id of ids) set.add(id);
+  }
+
+  takeHints(kind: string, id: string): string[] | null {
+    const set = this.hints.get(kind);
+    if (!set?.has(id)) return null;
+    this.hints.delete(kind);
+    return [...set];
+  }
+
+  remember(kind: string, key: string, value: unknown): void {
+    let m = this.results.get(kind);
+    if (!m) {
+      m = new Map();
+      this.results.set(kind, m);
+    }
+    m.set(key, value);
+  }
+
+  recalled<V>(kind: string, key: string): V | undefined {
+    return this.results.get(kind)?.get(key) as V | undefined;
+  }
+
+  forget(kind: string): void {
+    this.results.delete(kind);
+    this.hints.delete(kind);
   }
 
   async run<R>(op: () => Promise<R>): Promise<R> {

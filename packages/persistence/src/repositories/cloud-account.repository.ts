@@ -14,7 +14,9 @@ const METERABLE: SubscriptionState[] = ['active', 'unsubscribe-pending'];
 
 export class MikroOrmCloudAccountRepository implements CloudAccountRepository {
   constructor(private readonly s: Session) {}
-  get(id: string) {
+  async get(id: string) {
+    const batch = this.s.takeHints('cloud-account', id);
+    if (batch) await this.s.getMany(CloudAccountSchema, batch); // read ahead (see Session.hint)
     return this.s.get(CloudAccountSchema, id);
   }
   getMany(ids: readonly string[]) {

@@ -2,6 +2,7 @@ import type { Page, Workspace, WorkspaceFilter, WorkspaceRepository } from '@bil
 import type { FilterQuery } from '@mikro-orm/core';
 import { WorkspaceSchema } from '../mapping/entity-schemas.js';
 import type { Session } from '../session.js';
+import { OF_WORKSPACE } from './binding.repository.js';
 import { page } from './paging.js';
 
 export class MikroOrmWorkspaceRepository implements WorkspaceRepository {
@@ -9,8 +10,10 @@ export class MikroOrmWorkspaceRepository implements WorkspaceRepository {
   get(id: string) {
     return this.s.get(WorkspaceSchema, id);
   }
-  getMany(ids: readonly string[]) {
-    return this.s.getMany(WorkspaceSchema, ids);
+  async getMany(ids: readonly string[]) {
+    const found = await this.s.getMany(WorkspaceSchema, ids);
+    this.s.hint(OF_WORKSPACE, ids);
+    return found;
   }
   async list(f: WorkspaceFilter, p: { limit: number; cursor?: string | null }): Promise<Page<Workspace>> {
     const where: FilterQuery<Workspace> = {};

@@ -1,0 +1,99 @@
+/**
+ * pnpm bench:ingest — usage ingestion through the core's RecordUsage use case in batches of 1,000 records
+ * (as the platform pushes them), on PostgreSQL and on a temporary SQLite file, each in its own process.
+ * `--records N` (default 100,000), `--workspaces N` (default 1,000; each settled by its own cloud account),
+ * `--database postgresql|sqlite` for one only. Target on PostgreSQL: ≥ 20,000 records/s.
+ */
+import { fileURLToPath } from 'node:url';
+import { Binding, CloudAccount, createUseCases, Workspace } from '@billing-center/core';
+import { createTestCore } from '@billing-center/core/testing';
+import { BindingSchema, CloudAccountSchema, WorkspaceSchema } from '../src/mapping/entity-schemas.js';
+import { arg, fmt, openBenchDatabase, peakRssMb, runPerDatabase, seed } from './support.js';
+
+if (!runPerDatabase(fileURLToPath(import.meta.url))) {
+  const RECORDS = Number(arg('records', '100000'));
+  const WORKSPACES = Number(arg('workspaces', '1000'));
+  const BATCH = 1_000;
+  const TARGET = 20_000;
+  const { db, cleanup } = await openBenchDatabase();
+  const created = new Date('2026-11-02T00:05:00Z');
+  const from = new Date('2026-11-02T00:00:00Z');
+  const wsIds: string[] = [];
+  await seed(db, async (s) => {
+    const cas: CloudAccount[] = [];
+    const wss: Workspace[] = [];
+    const bindings: Binding[] = [];
+    for (let i = 0; i < WORKSPACES; i++) {
+      const caId = `ca-${i}`;
+      const ca = CloudAccount.register({
+        id: caId,
+        ownerAccountId: `acc-${i}`,
+        partition: 'aws',
+        productCode: 'prodglobal0001',
+        customerAwsAccountId: String(100_000_000_000 + i),
+        licenseArn: `arn:aws:license-manager::${100_000_000_000 + i}:license:l-${i.toString(16)}`,
+        now: created,
+      });
+      ca.state = 'active';
+      cas.push(ca);
+      const ws = Workspace.create({
+        id: `ws-${i}`,
+        name: 'W',
+        language: 'en',
+        siteId: 'us1',
+        ownerAccountId: `acc-${i}`,
+        method: { kind: 'cloud-account', cloudAccountId: caId },
+        now: created,
+      });
+      wss.push(ws);
+      wsIds.push(ws.id);
+      bindings.push(
+        new Binding({
+          id: `b-${i}`,
+          workspaceId: ws.id,
+          cloudAccountId: caId,
+          from,
+          to: null,
+          endReason: null,
+          createdAt: created,
+          version: 1,
+        }),
+      );
+    }
+    await s.insert(CloudAccountSchema, cas);
+    await s.insert(WorkspaceSchema, wss);
+    await s.insert(BindingSchema, bindings);
+  });
+
+  const core = createTestCore({ now: '2026-11-02T12:00:00Z' });
+  const useCases = createUseCases({ ...core.ctx, uow: db.uow });
+  const items = ['time-series', 'log-events', 'trace-spans', 'rum-pv'];
+  const start = performance.now();
+  let sent = 0;
+  for (let b = 0; sent < RECORDS; b++) {
+    const records = [];
+    for (let i = 0; i < BATCH && sent < RECORDS; i++, sent++) {
+      records.push({
+        idempotencyKey: `k-${sent}`,
+        workspaceId: wsIds[sent % wsIds.length] as string,
+        itemCode: items[sent % items.length] as string,
+        hour: new Date(
+          from.getTime() + (Math.floor(sent / (wsIds.length * items.length)) % 12) * 3_600_000,
+        ).toISOString(),
+        quantity: 1 + (sent % 1000),
+      });
+    }
+    await useCases.recordUsage.execute({ records, by: { type: 'platform', keyId: 'bench' } });
+  }
+  const seconds = (performance.now() - start) / 1000;
+  const perSecond = sent / seconds;
+  console.log(
+    `ingest (${db.target.display}, RecordUsage in batches of ${fmt(BATCH)}, Node ${process.version})`,
+  );
+  console.log(`  ${fmt(sent)} usage records for ${fmt(WORKSPACES)} workspaces in ${seconds.toFixed(2)} s`);
+  console.log(
+    `  records/s: ${fmt(perSecond)}  (target on PostgreSQL ≥ ${fmt(TARGET)}; ratio ${(perSecond / TARGET).toFixed(2)})`,
+  );
+  console.log(`  peak RSS: ${peakRssMb().toFixed(0)} MB`);
+  await cleanup();
+}

@@ -1,0 +1,72 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { SqlEntityManager } from '@mikro-orm/knex';
+import { createPersistence, type Persistence } from '../src/index.js';
+import { Session } from '../src/session.js';
+
+export const arg = (name: string, dflt: string): string => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? (process.argv[i + 1] ?? dflt) : dflt;
+};
+
+/**
+ * Without `--database`, runs this same script once per database in a child process each (so that each
+ * reports its own peak RSS), forwarding the other arguments; returns true when it did.
+ */
+export function runPerDatabase(script: string): boolean {
+  if (process.argv.includes('--database')) return false;
+  let failed = false;
+  for (const db of ['postgresql', 'sqlite']) {
+    const r = spawnSync(
+      process.execPath,
+      [...process.execArgv, script, ...process.argv.slice(2), '--database', db],
+      {
+        stdio: 'inherit',
+      },
+    );
+    if (r.status !== 0) failed = true;
+  }
+  if (failed) process.exitCode = 1;
+  return true;
+}
+
+/** A fresh, migrated database of the kind asked for: PostgreSQL `<DATABASE_URL db>_bench`, or a temp SQLite file. */
+export async function openBenchDatabase(): Promise<{ db: Persistence; cleanup: () => Promise<void> }> {
+  const kind = arg('database', 'postgresql');
+  if (kind === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'billing-center-bench-'));
+    const db = await createPersistence({ database: join(dir, 'bench.sqlite') });
+    return {
+      db,
+      cleanup: async () => {
+        await db.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+  const base = new URL(process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/billing_center');
+  const name = `${decodeURIComponent(base.pathname.slice(1)) || 'billing_center'}_bench`;
+  const admin = new URL(base);
+  admin.pathname = '/postgres';
+  const maintenance = await createPersistence({ database: admin.toString() });
+  const conn = maintenance.orm.em.getConnection() as unknown as { execute(sql: string): Promise<unknown> };
+  await conn.execute(`drop database if exists "${name}" with (force)`);
+  await conn.execute(`create database "${name}"`);
+  await maintenance.close();
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  const db = await createPersistence({ database: url.toString(), setting: 'DATABASE_URL', migrate: true });
+  return { db, cleanup: () => db.close() };
+}
+
+/** Seeding goes around the ports: raw multi-row inserts, one transaction per call. */
+export async function seed(db: Persistence, fn: (s: Session) => Promise<void>): Promise<void> {
+  await db.orm.em
+    .fork()
+    .transactional((em) => fn(new Session(em as SqlEntityManager, db.target.kind, db.target.display)));
+}
+
+export const peakRssMb = () => process.resourceUsage().maxRSS / 1024;
+export const fmt = (n: number) => Math.round(n).toLocaleString('en');
