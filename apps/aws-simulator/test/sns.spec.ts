@@ -214,6 +214,27 @@ describe('SNS subscriptions and Publish over the Query API', () => {
   });
 });
 
+describe('SNS API faults', () => {
+  it('Publish can be throttled, or applied with its response lost', async () => {
+    await subscribeAndConfirm(subscriptionTopic());
+    sim.services.faults.update({ throttleNext: 1, targets: ['SNS.Publish'] });
+    await expect(
+      sim.sns().send(new PublishCommand({ TopicArn: subscriptionTopic(), Message: 'throttled' })),
+    ).rejects.toMatchObject({ name: 'ThrottledException' });
+    sim.services.faults.update({ loseResponseNext: 1 });
+    await expect(
+      sim.sns().send(new PublishCommand({ TopicArn: subscriptionTopic(), Message: 'lost answer' })),
+    ).rejects.toBeTruthy();
+    await endpoint.waitFor(2);
+    expect(endpoint.received[1]?.json.Message).toBe('lost answer');
+    expect(endpoint.received[1]?.headers['x-amz-sns-rawdelivery']).toBe('false');
+    expect(sim.services.calls.query({ target: 'SNS.Publish' }).map((c) => c.outcome)).toEqual([
+      'fault:throttle',
+      'fault:lose-response',
+    ]);
+  });
+});
+
 describe('SNS delivery policy', () => {
   it('retries a failing endpoint (immediate retries, then backoff) until it answers 2xx', async () => {
     await subscribeAndConfirm(subscriptionTopic());

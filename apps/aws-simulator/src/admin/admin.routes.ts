@@ -12,6 +12,26 @@ type Id = { Params: { id: string } };
 export function registerAdminRoutes(app: FastifyInstance, services: SimulatorServices): void {
   const { marketplace: mp, sns, delivery, faults, calls, clock } = services;
 
+  app.get('/_admin', async () => ({
+    admin: [
+      'GET /_admin/state',
+      'POST /_admin/reset',
+      'GET|POST|DELETE /_admin/faults',
+      'GET|POST /_admin/clock',
+      'GET|DELETE /_admin/calls',
+      'GET /_admin/metering-records',
+      'GET|POST /_admin/subscriptions',
+      'POST /_admin/subscriptions/:id/(cancel|complete-cancellation|resubscribe|tokens)',
+      'PUT /_admin/subscriptions/:id/entitlements',
+      'POST /_admin/tokens/expire',
+      'GET /_admin/sns/(topics|subscriptions|deliveries|certificate)',
+      'POST /_admin/sns/subscriptions',
+      'POST /_admin/sns/release-held',
+      'GET /_admin/eventbridge/(events|posts)',
+    ],
+    buyerPages: `${services.endpoint.baseUrl}/marketplace`,
+  }));
+
   app.get('/_admin/state', async () => ({
     baseUrl: services.endpoint.baseUrl,
     clock: { now: clock.now().toISOString(), offsetMs: clock.offsetMs },

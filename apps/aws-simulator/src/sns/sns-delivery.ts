@@ -181,6 +181,7 @@ export class SnsDelivery {
     };
     if (envelope.Type !== 'SubscriptionConfirmation')
       headers['x-amz-sns-subscription-arn'] = target.subscriptionArn;
+    if (envelope.Type === 'Notification') headers['x-amz-sns-rawdelivery'] = 'false';
     try {
       const response = await fetch(target.endpoint, {
         method: 'POST',

@@ -87,7 +87,7 @@ export function handleSnsQuery(
   }
   try {
     const sns = services.sns;
-    let response: FastifyReply;
+    let response: [action: string, resultXml: string];
     switch (action) {
       case 'Publish': {
         const topicArn = params.TopicArn ?? params.TargetArn ?? '';
@@ -108,12 +108,12 @@ export function handleSnsQuery(
           ...(params.Subject !== undefined ? { subject: params.Subject } : {}),
           attributes: messageAttributes(params),
         });
-        response = xmlResponse(reply, 'Publish', `<MessageId>${messageId}</MessageId>`);
+        response = ['Publish', `<MessageId>${messageId}</MessageId>`];
         break;
       }
       case 'CreateTopic': {
         const topic = sns.createTopic(required(params, 'Name'), region);
-        response = xmlResponse(reply, 'CreateTopic', `<TopicArn>${xmlEscape(topic.arn)}</TopicArn>`);
+        response = ['CreateTopic', `<TopicArn>${xmlEscape(topic.arn)}</TopicArn>`];
         break;
       }
       case 'ListTopics': {
@@ -121,7 +121,7 @@ export function handleSnsQuery(
           .listTopics()
           .map((t) => `<member><TopicArn>${xmlEscape(t.arn)}</TopicArn></member>`)
           .join('');
-        response = xmlResponse(reply, 'ListTopics', `<Topics>${members}</Topics>`);
+        response = ['ListTopics', `<Topics>${members}</Topics>`];
         break;
       }
       case 'Subscribe': {
@@ -132,28 +132,32 @@ export function handleSnsQuery(
         );
         const arn =
           params.ReturnSubscriptionArn === 'true' || sub.confirmed ? sub.arn : 'pending confirmation';
-        response = xmlResponse(reply, 'Subscribe', `<SubscriptionArn>${xmlEscape(arn)}</SubscriptionArn>`);
+        response = ['Subscribe', `<SubscriptionArn>${xmlEscape(arn)}</SubscriptionArn>`];
         break;
       }
       case 'ConfirmSubscription': {
         const sub = sns.confirmSubscription(required(params, 'TopicArn'), required(params, 'Token'));
-        response = xmlResponse(
-          reply,
-          'ConfirmSubscription',
-          `<SubscriptionArn>${xmlEscape(sub.arn)}</SubscriptionArn>`,
-        );
+        response = ['ConfirmSubscription', `<SubscriptionArn>${xmlEscape(sub.arn)}</SubscriptionArn>`];
         break;
       }
       case 'Unsubscribe': {
         sns.unsubscribe(required(params, 'SubscriptionArn'));
-        response = xmlResponse(reply, 'Unsubscribe', '');
+        response = ['Unsubscribe', ''];
         break;
       }
       default:
         throw new AwsError('InvalidAction', `The action ${action} is not valid for this web service.`);
     }
+    if (services.faults.drawLostResponse(target)) {
+      // Applied, then the connection is dropped unanswered.
+      log('fault:lose-response');
+      reply.hijack();
+      request.raw.socket?.destroy();
+      reply.raw.destroy();
+      return reply;
+    }
     log('ok');
-    return response;
+    return xmlResponse(reply, response[0], response[1]);
   } catch (error) {
     const awsError =
       error instanceof AwsError
