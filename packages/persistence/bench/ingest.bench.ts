@@ -70,7 +70,7 @@ if (!runPerDatabase(fileURLToPath(import.meta.url))) {
   const items = ['time-series', 'log-events', 'trace-spans', 'rum-pv'];
   const start = performance.now();
   let sent = 0;
-  for (let b = 0; sent < RECORDS; b++) {
+  while (sent < RECORDS) {
     const records = [];
     for (let i = 0; i < BATCH && sent < RECORDS; i++, sent++) {
       records.push({

@@ -3,7 +3,7 @@
  * allocate, seal) one hour for N cloud accounts with 2 workspaces each, 4 billing items and 3 dimensions.
  * Runs on PostgreSQL (DATABASE_URL's server, database `<name>_bench`, re-created) and on a temporary SQLite
  * file, each in its own process; prints records/s and peak RSS. `--accounts N` (default 100,000),
- * `--database postgresql|sqlite` for one only. Targets on PostgreSQL: ≥ 20,000 records/s, ≤ 300 MB.
+ * `--database postgresql|sqlite` for one only, `--profile` to time each repository method. Targets on PostgreSQL: ≥ 20,000 records/s, ≤ 300 MB.
  */
 import { fileURLToPath } from 'node:url';
 import {
@@ -22,6 +22,7 @@ import {
   UsageRecordSchema,
   WorkspaceSchema,
 } from '../src/mapping/entity-schemas.js';
+import { profiled } from './profiled-unit-of-work.js';
 import { arg, fmt, openBenchDatabase, peakRssMb, runPerDatabase, seed } from './support.js';
 
 if (!runPerDatabase(fileURLToPath(import.meta.url))) {
@@ -159,7 +160,12 @@ if (!runPerDatabase(fileURLToPath(import.meta.url))) {
   const setupMs = performance.now() - t0;
 
   const core = createTestCore({ catalog, now: '2026-11-02T11:00:00Z' });
-  const useCases = createUseCases({ ...core.ctx, catalog: new PricingCatalog(catalog), uow: db.uow });
+  const profile = process.argv.includes('--profile') ? profiled(db.uow) : null;
+  const useCases = createUseCases({
+    ...core.ctx,
+    catalog: new PricingCatalog(catalog),
+    uow: profile?.unitOfWork ?? db.uow,
+  });
   const start = performance.now();
   const summary = await useCases.planMetering.execute({ batchSize: 1000 });
   const seconds = (performance.now() - start) / 1000;
@@ -176,6 +182,7 @@ if (!runPerDatabase(fileURLToPath(import.meta.url))) {
     `  records/s: ${fmt(perSecond)}  (target on PostgreSQL ≥ ${fmt(TARGET)}; ratio ${(perSecond / TARGET).toFixed(2)})`,
   );
   console.log(`  peak RSS: ${peakRssMb().toFixed(0)} MB (target ≤ 300 MB)`);
+  if (profile) console.log(`  time per repository method:\n${profile.report()}`);
   await cleanup();
   if (summary.records !== ACCOUNTS * 3) {
     console.error(`expected ${ACCOUNTS * 3} records, planned ${summary.records}`);

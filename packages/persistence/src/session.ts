@@ -33,6 +33,16 @@ interface Writer {
 export const chunkSize = (dialect: Dialect, columns: number) =>
   Math.max(1, Math.floor((dialect === 'postgresql' ? 60_000 : 30_000) / Math.max(1, columns)));
 
+/** A PostgreSQL array literal (`{"a",NULL,"b"}`) of column values, for `?::type[]` parameters. */
+function pgArray(values: readonly unknown[]): string {
+  const item = (v: unknown) => {
+    if (v === null || v === undefined) return 'NULL';
+    const text = v instanceof Date ? v.toISOString() : String(v);
+    return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+  };
+  return `{${values.map(item).join(',')}}`;
+}
+
 /** `MeteringRecord` → `metering record`, as the core's errors name entities. */
 const labelOf = (schema: EntitySchema<Row>) =>
   schema.meta.className.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
@@ -219,13 +229,28 @@ export class Session {
     const colList = all.map((p) => `"${p.fieldNames[0]}"`).join(', ');
     const placeholders = `(${all.map(() => '?').join(', ')})`;
     const { toDb } = this.writerOf(schema);
-    for (const part of chunks(entities, chunkSize(this.dialect, all.length))) {
-      const params: unknown[] = [];
-      for (const e of part) for (const p of all) params.push(toDb(p, (e as Record<string, unknown>)[p.name]));
-      const sql = `insert into ${table} (${colList}) values ${part.map(() => placeholders).join(', ')}`;
-      await this.run(() =>
-        this.em.getConnection().execute(sql, params, 'run', this.em.getTransactionContext()),
-      );
+    if (this.dialect === 'postgresql') {
+      // one array parameter per column (UNNEST): a short statement whatever the number of rows
+      const types = all.map((p) => p.columnTypes[0] ?? 'text');
+      for (const part of chunks(entities, 5_000)) {
+        const params = all.map((p) =>
+          pgArray(part.map((e) => toDb(p, (e as Record<string, unknown>)[p.name]))),
+        );
+        const sql = `insert into ${table} (${colList}) select * from unnest(${types.map((t) => `?::${t}[]`).join(', ')})`;
+        await this.run(() =>
+          this.em.getConnection().execute(sql, params, 'run', this.em.getTransactionContext()),
+        );
+      }
+    } else {
+      for (const part of chunks(entities, chunkSize(this.dialect, all.length))) {
+        const params: unknown[] = [];
+        for (const e of part)
+          for (const p of all) params.push(toDb(p, (e as Record<string, unknown>)[p.name]));
+        const sql = `insert into ${table} (${colList}) values ${part.map(() => placeholders).join(', ')}`;
+        await this.run(() =>
+          this.em.getConnection().execute(sql, params, 'run', this.em.getTransactionContext()),
+        );
+      }
     }
     for (const e of entities) this.track(schema, e);
   }
@@ -309,17 +334,26 @@ export class Session {
     const pg = this.dialect === 'postgresql';
     const set = props.map((p) => `"${p.fieldNames[0]}" = v."${p.fieldNames[0]}"`).join(', ');
     const colList = cols.map((c) => `"${c}"`).join(', ');
-    for (const part of chunks(entities, chunkSize(this.dialect, cols.length))) {
-      const params: unknown[] = [];
-      const rows = part.map((e) => {
-        params.push(e.id, e.version ?? 0);
-        for (const p of props) params.push(toDb(p, (e as Record<string, unknown>)[p.name]));
-        // PostgreSQL types a VALUES list from its values: cast each parameter to its column's type
-        return `(${cols.map((_, i) => (pg ? `?::${types[i]}` : '?')).join(', ')})`;
-      });
-      const sql = pg
-        ? `update ${table} as t set ${set}, "version" = v."version" + 1 from (values ${rows.join(', ')}) as v(${colList}) where t."id" = v."id" and t."version" = v."version" returning t."id"`
-        : `with v(${colList}) as (values ${rows.join(', ')}) update ${table} set ${set}, "version" = v."version" + 1 from v where ${table}."id" = v."id" and ${table}."version" = v."version" returning ${table}."id"`;
+    for (const part of chunks(entities, pg ? 5_000 : chunkSize(this.dialect, cols.length))) {
+      let sql: string;
+      let params: unknown[];
+      if (pg) {
+        // one array parameter per column (UNNEST): a short statement whatever the number of rows
+        params = [
+          pgArray(part.map((e) => e.id)),
+          pgArray(part.map((e) => e.version ?? 0)),
+          ...props.map((p) => pgArray(part.map((e) => toDb(p, (e as Record<string, unknown>)[p.name])))),
+        ];
+        sql = `update ${table} as t set ${set}, "version" = v."version" + 1 from unnest(${types.map((t) => `?::${t}[]`).join(', ')}) as v(${colList}) where t."id" = v."id" and t."version" = v."version" returning t."id"`;
+      } else {
+        params = [];
+        const rows = part.map((e) => {
+          params.push(e.id, e.version ?? 0);
+          for (const p of props) params.push(toDb(p, (e as Record<string, unknown>)[p.name]));
+          return `(${cols.map(() => '?').join(', ')})`;
+        });
+        sql = `with v(${colList}) as (values ${rows.join(', ')}) update ${table} set ${set}, "version" = v."version" + 1 from v where ${table}."id" = v."id" and ${table}."version" = v."version" returning ${table}."id"`;
+      }
       const updated = await this.run(() =>
         this.em
           .getConnection()

@@ -147,6 +147,61 @@ describe('concurrent writers', () => {
   });
 });
 
+describe('bulk statements', () => {
+  it('round-trip awkward text, JSON, nulls and dates through the array-parameter inserts and updates', async () => {
+    const awkward = "q\"uote \\back, {brace} NULL 'single' 中文 \u{1F600}";
+    const hour = new Date('2026-11-02T10:00:00.123Z');
+    const make = (i: number) =>
+      new MeteringRecord({
+        id: `mr-awk-${i}`,
+        cloudAccountId: 'ca-awk',
+        partition: 'aws',
+        productCode: 'prodglobal0001',
+        customerIdentifier: i === 0 ? null : awkward,
+        customerAwsAccountId: null,
+        licenseArn: null,
+        dimension: `dim-${i}`,
+        hour,
+        quantity: 2_147_483_647,
+        allocations: [
+          { workspaceId: awkward, quantity: 1 },
+          { workspaceId: null, quantity: 2 },
+        ],
+        status: 'sealed',
+        isFinal: i === 1,
+        attempts: 0,
+        unansweredSends: 0,
+        lastError: null,
+        awsMeteringRecordId: null,
+        sealedAt: hour,
+        resolvedAt: null,
+        deadline: meteringDeadline(hour, 6),
+        leaseOwner: null,
+        leaseUntil: null,
+        nextAttemptAt: null,
+        windowAlertedAt: null,
+        version: 1,
+      });
+    const records = [make(0), make(1), make(2)];
+    await db.uow.transaction((tx) => tx.metering.addMany(records));
+    const loaded = await db.uow.transaction((tx) => tx.metering.getMany(records.map((r) => r.id)));
+    expect(
+      loaded.map((r) => [r.customerIdentifier, r.allocations, r.hour.toISOString(), r.isFinal, r.quantity]),
+    ).toEqual(
+      records.map((r) => [r.customerIdentifier, r.allocations, hour.toISOString(), r.isFinal, r.quantity]),
+    );
+    for (const r of loaded) {
+      r.lease(awkward, new Date('2026-11-02T12:00:00Z'));
+      r.lastError = awkward;
+    }
+    await db.uow.transaction((tx) => tx.metering.saveMany(loaded));
+    const again = await db.uow.transaction((tx) => tx.metering.getMany(records.map((r) => r.id)));
+    expect(again.map((r) => [r.leaseOwner, r.lastError, r.status, r.version])).toEqual(
+      records.map(() => [awkward, awkward, 'submitted', 2]),
+    );
+  });
+});
+
 describe('atomicity and errors', () => {
   it('a transaction failing half-way, on a constraint, leaves nothing behind', async () => {
     const c = coreOn(db);
