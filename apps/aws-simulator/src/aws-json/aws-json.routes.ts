@@ -126,7 +126,3 @@ export async function handleAwsJson(
     .header('x-amzn-requestid', randomUUID())
     .send(JSON.stringify(result));
 }
-
-export function isAwsJsonTarget(target: string): boolean {
-  return (SERVICES[target.split('.')[0] ?? ''] ?? null) !== null;
-}
