@@ -405,3 +405,31 @@ describe('MeterUsage (AMI and container products)', () => {
     }
   });
 });
+
+describe('the AWS JSON 1.1 protocol itself', () => {
+  const post = (target: string, body: string) =>
+    fetch(sim.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': target },
+      body,
+    });
+
+  it('answers malformed JSON, unknown operations and entitlement errors in the real error shape', async () => {
+    const bad = await post('AWSMPMeteringService.BatchMeterUsage', '{not json');
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { __type: string }).__type).toBe(
+      'com.amazon.coral.service#SerializationException',
+    );
+    const unknown = await post('AWSMPMeteringService.DeleteEverything', '{}');
+    expect(((await unknown.json()) as { __type: string }).__type).toBe(
+      'com.amazon.coral.service#UnknownOperationException',
+    );
+    const entitlement = await post('AWSMPEntitlementService.GetEntitlements', '{"ProductCode":"nope"}');
+    expect(entitlement.status).toBe(400);
+    expect(entitlement.headers.get('content-type')).toBe('application/x-amz-json-1.1');
+    expect(await entitlement.json()).toEqual({
+      __type: 'com.amazonaws.marketplaceentitlementservice#InvalidParameterException',
+      message: 'Product code nope is not valid',
+    });
+  });
+});

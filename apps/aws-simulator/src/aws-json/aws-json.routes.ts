@@ -21,6 +21,7 @@ const FRAMEWORK_NAMESPACES: Record<string, string> = {
 
 export const AWS_JSON_CONTENT_TYPE = 'application/x-amz-json-1.1';
 
+// Bodies go out as Buffers so that Fastify adds no `; charset=utf-8`: AWS sends the bare media type.
 export function sendJsonError(reply: FastifyReply, target: string, error: AwsError): FastifyReply {
   const namespace =
     FRAMEWORK_NAMESPACES[error.code] ?? SERVICES[target.split('.')[0] ?? ''] ?? 'com.amazon.coral.service';
@@ -29,7 +30,7 @@ export function sendJsonError(reply: FastifyReply, target: string, error: AwsErr
     .header('content-type', AWS_JSON_CONTENT_TYPE)
     .header('x-amzn-requestid', randomUUID())
     .header('x-amzn-errortype', `${error.code}:http://internal.amazon.com/coral/${namespace}/`)
-    .send(JSON.stringify({ __type: `${namespace}#${error.code}`, message: error.message }));
+    .send(Buffer.from(JSON.stringify({ __type: `${namespace}#${error.code}`, message: error.message })));
 }
 
 /**
@@ -124,5 +125,5 @@ export async function handleAwsJson(
     .code(200)
     .header('content-type', AWS_JSON_CONTENT_TYPE)
     .header('x-amzn-requestid', randomUUID())
-    .send(JSON.stringify(result));
+    .send(Buffer.from(JSON.stringify(result)));
 }

@@ -15,8 +15,10 @@ function xmlResponse(reply: FastifyReply, action: string, result: string): Fasti
     .code(200)
     .header('content-type', 'text/xml')
     .send(
-      `<${action}Response xmlns="${XMLNS}"><${action}Result>${result}</${action}Result>` +
-        `<ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></${action}Response>`,
+      Buffer.from(
+        `<${action}Response xmlns="${XMLNS}"><${action}Result>${result}</${action}Result>` +
+          `<ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></${action}Response>`,
+      ),
     );
 }
 
@@ -27,8 +29,10 @@ export function sendQueryError(reply: FastifyReply, error: AwsError): FastifyRep
     .code(error.statusCode)
     .header('content-type', 'text/xml')
     .send(
-      `<ErrorResponse xmlns="${XMLNS}"><Error><Type>${type}</Type><Code>${xmlEscape(error.code)}</Code>` +
-        `<Message>${xmlEscape(error.message)}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
+      Buffer.from(
+        `<ErrorResponse xmlns="${XMLNS}"><Error><Type>${type}</Type><Code>${xmlEscape(error.code)}</Code>` +
+          `<Message>${xmlEscape(error.message)}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
+      ),
     );
 }
 
