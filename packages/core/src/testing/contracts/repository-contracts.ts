@@ -9,7 +9,7 @@ import { mother } from '../mothers.js';
  */
 
 // biome-ignore lint/suspicious/noExplicitAny: the harness is whatever test framework the caller uses
-type Expect = ((value: unknown) => any) & { any: (constructor: unknown) => any };
+type Expect = ((value: unknown) => any) & { any: (type: unknown) => any };
 export interface ContractHarness {
   describe: (name: string, fn: () => void) => void;
   it: (name: string, fn: () => Promise<void>) => void;
