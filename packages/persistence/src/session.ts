@@ -63,6 +63,8 @@ export class Session {
   private readonly maps = new Map<string, Map<string, object>>();
   private readonly hints = new Map<string, Set<string>>();
   private readonly results = new Map<string, Map<string, unknown>>();
+  /** Column values as last read or written here, per entity: updates write only what changed since. */
+  private readonly snapshots = new WeakMap<object, unknown[]>();
 
   constructor(
     readonly em: SqlEntityManager,
@@ -160,7 +162,26 @@ export class Session {
       return qb.execute<Record<string, unknown>[]>('all', false);
     });
     const hydrate = this.hydratorOf(schema);
-    return rows.map((r) => this.track(schema, hydrate(r) as T));
+    const w = this.writerOf(schema);
+    return rows.map((r) => {
+      const fresh = hydrate(r) as T;
+      const e = this.track(schema, fresh);
+      if (e === fresh) this.snapshots.set(e, this.columnValues(w, e));
+      return e;
+    });
+  }
+
+  private columnValues(w: Writer, e: object): unknown[] {
+    return w.props.map((p) => {
+      const v = w.toDb(p, (e as Record<string, unknown>)[p.name]);
+      return v instanceof Date ? v.getTime() : v;
+    });
+  }
+
+  /** Indexes (into `w.props`) of the columns whose values differ from the snapshot; all without one. */
+  private changedColumns(w: Writer, e: object, now: unknown[]): number[] {
+    const before = this.snapshots.get(e);
+    return w.props.map((_, i) => i).filter((i) => !before || !Object.is(before[i], now[i]));
   }
 
   private static readonly hydrators = new WeakMap<object, (row: Record<string, unknown>) => object>();
@@ -252,7 +273,10 @@ export class Session {
         );
       }
     }
-    for (const e of entities) this.track(schema, e);
+    for (const e of entities) {
+      this.track(schema, e);
+      this.snapshots.set(e, this.columnValues(this.writerOf(schema), e));
+    }
   }
 
   /**
@@ -265,11 +289,20 @@ export class Session {
     versioned = true,
   ): Promise<void> {
     const w = this.writerOf(schema);
-    const params = w.props.map((p) => w.toDb(p, (entity as Record<string, unknown>)[p.name]));
+    const now = this.columnValues(w, entity);
+    let changed = this.changedColumns(w, entity, now);
+    if (changed.length === 0 && !versioned) changed = w.props.map((_, i) => i);
+    const params: unknown[] = changed.map((i) =>
+      w.toDb(
+        w.props[i] as EntityProperty,
+        (entity as Record<string, unknown>)[(w.props[i] as EntityProperty).name],
+      ),
+    );
+    const assignments = changed.map((i) => `"${w.props[i]?.fieldNames[0]}" = ?`);
     const next = (entity.version ?? 0) + 1;
     const sql = versioned
-      ? `update ${w.table} set ${w.assignments}, "version" = ? where "id" = ? and "version" = ? returning "id"`
-      : `update ${w.table} set ${w.assignments} where "id" = ? returning "id"`;
+      ? `update ${w.table} set ${[...assignments, '"version" = ?'].join(', ')} where "id" = ? and "version" = ? returning "id"`
+      : `update ${w.table} set ${assignments.join(', ')} where "id" = ? returning "id"`;
     if (versioned) params.push(next, entity.id, entity.version ?? 0);
     else params.push(entity.id);
     const updated = await this.run(() =>
@@ -280,6 +313,7 @@ export class Session {
     if (updated.length !== 1) throw new ConcurrencyConflict(labelOf(schema as Loose), entity.id);
     if (versioned) entity.version = next;
     this.track(schema, entity);
+    this.snapshots.set(entity, now);
   }
 
   private static readonly writers = new WeakMap<object, Writer>();
@@ -330,9 +364,19 @@ export class Session {
       for (const e of entities) await this.update(schema, e);
       return;
     }
-    const { table, props, cols, types, toDb } = this.writerOf(schema);
+    const w = this.writerOf(schema);
+    const values = entities.map((e) => this.columnValues(w, e));
+    const union = new Set(entities.flatMap((e, i) => this.changedColumns(w, e, values[i] as unknown[])));
+    const keep = w.props.map((_, i) => i).filter((i) => union.has(i));
+    const { table, toDb } = w;
+    const props = keep.map((i) => w.props[i] as EntityProperty);
+    const cols = ['id', 'version', ...keep.map((i) => w.cols[i + 2] as string)];
+    const types = [w.types[0] as string, 'int', ...keep.map((i) => w.types[i + 2] as string)];
     const pg = this.dialect === 'postgresql';
-    const set = props.map((p) => `"${p.fieldNames[0]}" = v."${p.fieldNames[0]}"`).join(', ');
+    const set = [
+      ...props.map((p) => `"${p.fieldNames[0]}" = v."${p.fieldNames[0]}"`),
+      '"version" = v."version" + 1',
+    ].join(', ');
     const colList = cols.map((c) => `"${c}"`).join(', ');
     for (const part of chunks(entities, pg ? 5_000 : chunkSize(this.dialect, cols.length))) {
       let sql: string;
@@ -344,7 +388,7 @@ export class Session {
           pgArray(part.map((e) => e.version ?? 0)),
           ...props.map((p) => pgArray(part.map((e) => toDb(p, (e as Record<string, unknown>)[p.name])))),
         ];
-        sql = `update ${table} as t set ${set}, "version" = v."version" + 1 from unnest(${types.map((t) => `?::${t}[]`).join(', ')}) as v(${colList}) where t."id" = v."id" and t."version" = v."version" returning t."id"`;
+        sql = `update ${table} as t set ${set} from unnest(${types.map((t) => `?::${t}[]`).join(', ')}) as v(${colList}) where t."id" = v."id" and t."version" = v."version" returning t."id"`;
       } else {
         params = [];
         const rows = part.map((e) => {
@@ -352,7 +396,7 @@ export class Session {
           for (const p of props) params.push(toDb(p, (e as Record<string, unknown>)[p.name]));
           return `(${cols.map(() => '?').join(', ')})`;
         });
-        sql = `with v(${colList}) as (values ${rows.join(', ')}) update ${table} set ${set}, "version" = v."version" + 1 from v where ${table}."id" = v."id" and ${table}."version" = v."version" returning ${table}."id"`;
+        sql = `with v(${colList}) as (values ${rows.join(', ')}) update ${table} set ${set} from v where ${table}."id" = v."id" and ${table}."version" = v."version" returning ${table}."id"`;
       }
       const updated = await this.run(() =>
         this.em
@@ -365,13 +409,24 @@ export class Session {
         throw new ConcurrencyConflict(labelOf(schema as Loose), stale?.id ?? '?');
       }
     }
-    for (const e of entities) {
+    entities.forEach((e, i) => {
       e.version = (e.version ?? 0) + 1;
       this.track(schema, e);
-    }
+      this.snapshots.set(e, values[i] as unknown[]);
+    });
   }
 
+  /** Deletes the matching rows and drops them from the identity map (a later `get` here finds nothing). */
   async delete<T extends Row>(schema: EntitySchema<T>, where: FilterQuery<T>): Promise<number> {
-    return this.run(() => this.em.nativeDelete(schema as Loose, where as Loose));
+    const gone = await this.find(schema, where);
+    const m = this.mapOf(schema as unknown as EntitySchema<Row>);
+    let n = 0;
+    for (const part of chunks(gone, 1000)) {
+      n += await this.run(() =>
+        this.em.nativeDelete(schema as Loose, { id: { $in: part.map((e) => e.id) } } as Loose),
+      );
+      for (const e of part) m.delete(e.id);
+    }
+    return n;
   }
 }

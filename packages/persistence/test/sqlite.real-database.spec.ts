@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Account, ConflictError } from '@billing-center/core';
+import { Account, CloudAccount, ConflictError } from '@billing-center/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createPersistence, parseDatabaseSetting } from '../src/index.js';
 
@@ -70,6 +70,37 @@ describe('embedded SQLite file', () => {
       await expect(attempt).rejects.toBeInstanceOf(ConflictError);
       await expect(attempt).rejects.toMatchObject({ code: 'duplicate-key', details: { table: 'account' } });
       expect(await p.uow.transaction((tx) => tx.accounts.get('second'))).toBeNull();
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('writes only what changed, yet every change: nested JSON with dates, dates, and a bare version bump', async () => {
+    const p = await createPersistence({ database: ':memory:' });
+    try {
+      const ca = CloudAccount.register({
+        id: 'ca-1',
+        ownerAccountId: 'acc-1',
+        partition: 'aws',
+        productCode: 'prod',
+        customerAwsAccountId: '123456789012',
+        licenseArn: 'arn:aws:license-manager::123456789012:license:l-1',
+        now: new Date('2026-11-02T10:00:00Z'),
+      });
+      await p.uow.transaction((tx) => tx.cloudAccounts.add(ca));
+      await p.uow.transaction(async (tx) => {
+        const x = (await tx.cloudAccounts.get('ca-1'))!;
+        x.entitlements.push({ dimension: 'd', value: 3, expiresAt: new Date('2027-01-01T00:00:00Z') });
+        x.meteredThrough = new Date('2026-11-02T11:00:00Z');
+        await tx.cloudAccounts.save(x);
+        await tx.cloudAccounts.save(x); // nothing changed: still a version check and bump
+      });
+      const got = await p.uow.transaction((tx) => tx.cloudAccounts.get('ca-1'));
+      expect(got?.entitlements).toEqual([
+        { dimension: 'd', value: 3, expiresAt: new Date('2027-01-01T00:00:00Z') },
+      ]);
+      expect(got?.meteredThrough?.toISOString()).toBe('2026-11-02T11:00:00.000Z');
+      expect(got?.version).toBe(3);
     } finally {
       await p.close();
     }
