@@ -2,12 +2,13 @@
  * pnpm bench:ingest — usage ingestion through the core's RecordUsage use case in batches of 1,000 records
  * (as the platform pushes them), on PostgreSQL and on a temporary SQLite file, each in its own process.
  * `--records N` (default 100,000), `--workspaces N` (default 1,000; each settled by its own cloud account),
- * `--database postgresql|sqlite` for one only. Target on PostgreSQL: ≥ 20,000 records/s.
+ * `--database postgresql|sqlite` for one only, `--profile` to time each repository method. Target on PostgreSQL: ≥ 20,000 records/s.
  */
 import { fileURLToPath } from 'node:url';
 import { Binding, CloudAccount, createUseCases, Workspace } from '@billing-center/core';
 import { createTestCore } from '@billing-center/core/testing';
 import { BindingSchema, CloudAccountSchema, WorkspaceSchema } from '../src/mapping/entity-schemas.js';
+import { profiled } from './profiled-unit-of-work.js';
 import { arg, fmt, openBenchDatabase, peakRssMb, runPerDatabase, seed } from './support.js';
 
 if (!runPerDatabase(fileURLToPath(import.meta.url))) {
@@ -66,7 +67,8 @@ if (!runPerDatabase(fileURLToPath(import.meta.url))) {
   });
 
   const core = createTestCore({ now: '2026-11-02T12:00:00Z' });
-  const useCases = createUseCases({ ...core.ctx, uow: db.uow });
+  const profile = process.argv.includes('--profile') ? profiled(db.uow) : null;
+  const useCases = createUseCases({ ...core.ctx, uow: profile?.unitOfWork ?? db.uow });
   const items = ['time-series', 'log-events', 'trace-spans', 'rum-pv'];
   const start = performance.now();
   let sent = 0;
@@ -95,5 +97,6 @@ if (!runPerDatabase(fileURLToPath(import.meta.url))) {
     `  records/s: ${fmt(perSecond)}  (target on PostgreSQL ≥ ${fmt(TARGET)}; ratio ${(perSecond / TARGET).toFixed(2)})`,
   );
   console.log(`  peak RSS: ${peakRssMb().toFixed(0)} MB`);
+  if (profile) console.log(`  time per repository method:\n${profile.report()}`);
   await cleanup();
 }

@@ -64,7 +64,7 @@ export class Session {
   private readonly hints = new Map<string, Set<string>>();
   private readonly results = new Map<string, Map<string, unknown>>();
   /** Column values as last read or written here, per entity: updates write only what changed since. */
-  private readonly snapshots = new WeakMap<object, unknown[]>();
+  private readonly snapshots = new WeakMap<object, unknown[] | (() => unknown[])>();
 
   constructor(
     readonly em: SqlEntityManager,
@@ -166,7 +166,8 @@ export class Session {
     return rows.map((r) => {
       const fresh = hydrate(r) as T;
       const e = this.track(schema, fresh);
-      if (e === fresh) this.snapshots.set(e, this.columnValues(w, e));
+      // computed on first save only: most rows read are never written
+      if (e === fresh) this.snapshots.set(e, () => this.columnValues(w, hydrate(r)));
       return e;
     });
   }
@@ -180,7 +181,8 @@ export class Session {
 
   /** Indexes (into `w.props`) of the columns whose values differ from the snapshot; all without one. */
   private changedColumns(w: Writer, e: object, now: unknown[]): number[] {
-    const before = this.snapshots.get(e);
+    const snapshot = this.snapshots.get(e);
+    const before = typeof snapshot === 'function' ? snapshot() : snapshot;
     return w.props.map((_, i) => i).filter((i) => !before || !Object.is(before[i], now[i]));
   }
 
@@ -238,7 +240,30 @@ export class Session {
   async getMany<T extends Row>(schema: EntitySchema<T>, ids: readonly string[]): Promise<T[]> {
     const m = this.mapOf(schema as unknown as EntitySchema<Row>);
     const missing = [...new Set(ids)].filter((id) => !m.has(id));
-    for (const part of chunks(missing, 1000)) await this.find(schema, { id: { $in: part } } as Loose);
+    if (this.dialect === 'postgresql' && missing.length > 0) {
+      // the hottest read: one array parameter, no query building
+      const w = this.writerOf(schema);
+      const hydrate = this.hydratorOf(schema);
+      for (const part of chunks(missing, 5_000)) {
+        const rows = await this.run(() =>
+          this.em
+            .getConnection()
+            .execute<Record<string, unknown>[]>(
+              `select * from ${w.table} where "id" = any(?::text[])`,
+              [pgArray(part)],
+              'all',
+              this.em.getTransactionContext(),
+            ),
+        );
+        for (const r of rows) {
+          const fresh = hydrate(r) as T;
+          if (this.track(schema, fresh) === fresh)
+            this.snapshots.set(fresh, () => this.columnValues(w, hydrate(r)));
+        }
+      }
+    } else {
+      for (const part of chunks(missing, 1000)) await this.find(schema, { id: { $in: part } } as Loose);
+    }
     return ids.map((id) => m.get(id) as T | undefined).filter((x): x is T => x !== undefined);
   }
 
