@@ -74,6 +74,8 @@ export interface CloudAccountRepository {
   listDueForMetering(now: Date, limit: number, afterId?: string | null): Promise<CloudAccount[]>;
   add(cloudAccount: CloudAccount): Promise<void>;
   save(cloudAccount: CloudAccount): Promise<void>;
+  /** `save` for many at once (one statement per chunk in SQL); one stale entity fails them all. */
+  saveMany(cloudAccounts: readonly CloudAccount[]): Promise<void>;
 }
 
 export const RegistrationTicketRepository = Symbol('RegistrationTicketRepository');
@@ -101,8 +103,11 @@ export const UsageRepository = Symbol('UsageRepository');
 export interface UsageRepository {
   findByKeys(keys: readonly string[]): Promise<UsageRecord[]>;
   addMany(records: readonly UsageRecord[]): Promise<void>;
-  /** Pending usage paid by any of `cloudAccountIds` for hours up to and including `upToHour`, by hour. */
-  listPendingForPayers(cloudAccountIds: readonly string[], upToHour: Date): Promise<UsageRecord[]>;
+  /**
+   * Pending usage paid by any of `cloudAccountIds` for hours up to and including `upToHour` (null: every
+   * hour), ordered by hour.
+   */
+  listPendingForPayers(cloudAccountIds: readonly string[], upToHour: Date | null): Promise<UsageRecord[]>;
   listForWorkspace(workspaceId: string, from: Date, to: Date): Promise<UsageRecord[]>;
   listForMeteringRecord(meteringRecordId: string): Promise<UsageRecord[]>;
   saveMany(records: readonly UsageRecord[]): Promise<void>;

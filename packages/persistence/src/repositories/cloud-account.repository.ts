@@ -90,4 +90,7 @@ export class MikroOrmCloudAccountRepository implements CloudAccountRepository {
   save(cloudAccount: CloudAccount) {
     return this.s.update(CloudAccountSchema, cloudAccount);
   }
+  saveMany(cloudAccounts: readonly CloudAccount[]) {
+    return this.s.updateMany(CloudAccountSchema, cloudAccounts);
+  }
 }

@@ -23,14 +23,14 @@ export class MikroOrmUsageRepository implements UsageRepository {
   addMany(records: readonly UsageRecord[]) {
     return this.s.insert(UsageRecordSchema, records);
   }
-  async listPendingForPayers(cloudAccountIds: readonly string[], upToHour: Date) {
+  async listPendingForPayers(cloudAccountIds: readonly string[], upToHour: Date | null) {
     const out: UsageRecord[] = [];
     for (const part of chunks([...new Set(cloudAccountIds)], 1000)) {
       out.push(
         ...(await this.s.find(UsageRecordSchema, {
           payerCloudAccountId: { $in: part },
           status: 'pending',
-          ...(bounded(upToHour) ? { hour: { $lte: upToHour } } : {}),
+          ...(upToHour && bounded(upToHour) ? { hour: { $lte: upToHour } } : {}),
         })),
       );
     }

@@ -232,6 +232,24 @@ export function defineRepositoryContracts(h: ContractHarness, factory: UnitOfWor
           })
         )?.id,
       ).toBe(modern.id);
+      await tx(async (t) => {
+        const [x, y] = await t.cloudAccounts.getMany([modern.id, china.id]);
+        if (!x || !y) throw new Error('missing');
+        x.meteredThrough = at(3);
+        y.finalFlushRequestedAt = at(4);
+        await t.cloudAccounts.saveMany([x, y]);
+      });
+      const saved = await tx((t) => t.cloudAccounts.getMany([modern.id, china.id]));
+      expect(
+        saved.map((c) => [
+          c.meteredThrough?.toISOString() ?? null,
+          c.finalFlushRequestedAt?.toISOString() ?? null,
+          c.version,
+        ]),
+      ).toEqual([
+        [at(3).toISOString(), null, modern.version + 1],
+        [null, at(4).toISOString(), china.version + 1],
+      ]);
       const many = await tx((t) => t.cloudAccounts.getMany([china.id, 'unknown', modern.id]));
       expect(many.map((c) => c.id).sort()).toEqual([modern.id, china.id].sort());
       expect((await tx((t) => t.cloudAccounts.listByOwner(a.id))).map((c) => c.id).sort()).toEqual(
@@ -350,7 +368,7 @@ export function defineRepositoryContracts(h: ContractHarness, factory: UnitOfWor
       expect((await tx((t) => t.usage.listPendingForPayers(['ca-1'], at(5)))).map((u) => u.id)).toEqual([
         u2.id,
       ]);
-      const both = await tx((t) => t.usage.listPendingForPayers(['ca-1', 'ca-2'], at(5)));
+      const both = await tx((t) => t.usage.listPendingForPayers(['ca-1', 'ca-2'], null)); // null: every hour
       expect(both.map((u) => u.id)).toEqual([u3.id, u2.id]); // ordered by hour
       expect((await tx((t) => t.usage.listForMeteringRecord('mr-1'))).map((u) => u.id)).toEqual([u1.id]);
       expect((await tx((t) => t.usage.listForWorkspace('ws-a', at(0), at(2)))).map((u) => u.id)).toEqual([

@@ -152,6 +152,9 @@ class CloudAccounts implements CloudAccountRepository {
   async save(c: CloudAccount) {
     this.t.cloudAccounts.update(c);
   }
+  async saveMany(cs: readonly CloudAccount[]) {
+    for (const c of cs) this.t.cloudAccounts.update(c);
+  }
 }
 
 class Tickets implements RegistrationTicketRepository {
@@ -207,8 +210,8 @@ class Usage implements UsageRepository {
   async addMany(rows: readonly UsageRecord[]) {
     for (const r of rows) this.t.usage.insert(r);
   }
-  async listPendingForPayers(caIds: readonly string[], upTo: Date) {
-    const limit = upTo.getTime();
+  async listPendingForPayers(caIds: readonly string[], upTo: Date | null) {
+    const limit = upTo?.getTime() ?? Number.POSITIVE_INFINITY;
     return caIds
       .flatMap((caId) =>
         this.t.usage.byIndex(

@@ -7,8 +7,6 @@ import type { CoreContext } from '../core-context.js';
 import type { Journal } from '../support/journal.js';
 import { switchPayer } from '../support/payer.js';
 
-const FAR_FUTURE = new Date(8_640_000_000_000_000);
-
 type EndReason = Extract<LockReason, 'cloud-subscription-cancelled' | 'cloud-subscription-failed'>;
 /** A subscription that ended (cancelled, or its payment failed): its workspaces are unlinked and locked. */
 const isEnded = (s: string) => s === 'cancelled' || s === 'failed';
@@ -140,7 +138,7 @@ async function endSubscription(
     r.withdraw(cancelled ? 'subscription-cancelled' : 'subscription-failed', now);
     await tx.metering.saveMany([r]);
   }
-  const waiting = await tx.usage.listPendingForPayers([ca.id], FAR_FUTURE);
+  const waiting = await tx.usage.listPendingForPayers([ca.id], null);
   for (const u of waiting) u.markNotBillable(cancelled ? 'subscription-cancelled' : 'subscription-failed');
   if (waiting.length) await tx.usage.saveMany(waiting);
   const owner = await tx.accounts.get(ca.ownerAccountId);

@@ -224,7 +224,6 @@ export class PlanMetering {
         ca.meteredThrough = d.hour;
         const flushHour = ca.finalFlushRequestedAt ? hourStart(ca.finalFlushRequestedAt) : null;
         if (flushHour && d.hour.getTime() >= flushHour.getTime()) ca.finalFlushRequestedAt = null;
-        await tx.cloudAccounts.save(ca);
         if (d.isFinal) {
           journal.audit(
             'cloud-account.final-usage-sealed',
@@ -237,6 +236,7 @@ export class PlanMetering {
           );
         }
       }
+      await tx.cloudAccounts.saveMany(due.map((d) => d.ca));
       await tx.metering.addMany(sealed);
       if (metered.length) await tx.usage.saveMany(metered);
       if (touchedStates.length) await tx.ratingStates.saveMany(touchedStates);
