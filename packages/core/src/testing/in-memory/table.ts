@@ -163,10 +163,18 @@ export class TxTable<T extends Row> {
     for (const id of this.writtenIndex.get(index)?.get(key) ?? []) ids.add(id);
     const out: T[] = [];
     for (const id of ids) {
+      if (!this.mightMatch(id, where)) continue;
       const r = this.get(id);
       if (r && where(r)) out.push(r);
     }
     return out;
+  }
+
+  /** Test the committed row before copying it: most rows a scan passes over are never copied. */
+  private mightMatch(id: string, where: (row: T) => boolean): boolean {
+    if (this.loaded.has(id) || this.writes.has(id)) return true;
+    const base = this.table.rows.get(id);
+    return base !== undefined && where(base);
   }
 
   byUnique(name: string, key: string): T | null {
@@ -199,7 +207,9 @@ export class TxTable<T extends Row> {
     const out: T[] = [];
     const limit = opts.limit ?? Number.POSITIVE_INFINITY;
     for (let i = start; i < sorted.length && out.length < limit; i++) {
-      const r = this.get(sorted[i] as string);
+      const id = sorted[i] as string;
+      if (!this.mightMatch(id, where)) continue;
+      const r = this.get(id);
       if (r && where(r)) out.push(r);
     }
     return out;

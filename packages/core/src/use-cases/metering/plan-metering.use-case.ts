@@ -47,6 +47,8 @@ export class PlanMetering {
     // Each pass seals one hour per due account; accounts behind by several hours come round again.
     for (;;) {
       let sealedThisPass = 0;
+      /** whether an account sealed in this pass still has a due hour (it was behind by several) */
+      let moreDue = false;
       let afterId: string | null = null;
       while (remaining > 0) {
         const page: CloudAccount[] = await this.ctx.uow.transaction((tx) =>
@@ -64,6 +66,7 @@ export class PlanMetering {
         for (const ids of groups.values()) {
           const r = await this.sealBatchOrEach(ids, now);
           sealedThisPass += r.hours;
+          moreDue ||= r.moreDue;
           summary.hours += r.hours;
           summary.records += r.records;
           for (const id of r.accountIds) {
@@ -74,7 +77,7 @@ export class PlanMetering {
           }
         }
       }
-      if (sealedThisPass === 0 || remaining <= 0) break;
+      if (sealedThisPass === 0 || !moreDue || remaining <= 0) break;
     }
     summary.accounts = touched.size;
     return summary;
@@ -101,15 +104,17 @@ export class PlanMetering {
     } catch (e) {
       if (!isDomainError(e) || e.kind !== 'conflict' || ids.length === 1) throw e;
       // Another planner got some of these first: retry one by one so the rest still gets sealed.
-      const total = { hours: 0, records: 0, accountIds: [] as string[] };
+      const total = { hours: 0, records: 0, accountIds: [] as string[], moreDue: false };
       for (const id of ids) {
         const r = await this.sealBatch([id], now).catch((err) => {
-          if (isDomainError(err) && err.kind === 'conflict') return { hours: 0, records: 0, accountIds: [] };
+          if (isDomainError(err) && err.kind === 'conflict')
+            return { hours: 0, records: 0, accountIds: [], moreDue: false };
           throw err;
         });
         total.hours += r.hours;
         total.records += r.records;
         total.accountIds.push(...r.accountIds);
+        total.moreDue ||= r.moreDue;
       }
       return total;
     }
@@ -119,13 +124,13 @@ export class PlanMetering {
   async sealBatch(
     ids: readonly string[],
     now: Date,
-  ): Promise<{ hours: number; records: number; accountIds: string[] }> {
+  ): Promise<{ hours: number; records: number; accountIds: string[]; moreDue: boolean }> {
     const { catalog, ids: idGen } = this.ctx;
     return this.ctx.uow.transaction(async (tx) => {
       const due = (await tx.cloudAccounts.getMany(ids))
         .map((ca) => ({ ca, due: dueHour(ca, now) }))
         .filter((x): x is { ca: CloudAccount; due: { hour: Date; isFinal: boolean } } => x.due !== null);
-      if (due.length === 0) return { hours: 0, records: 0, accountIds: [] };
+      if (due.length === 0) return { hours: 0, records: 0, accountIds: [], moreDue: false };
       const upTo = new Date(Math.max(...due.map((d) => d.due.hour.getTime())));
       const usageByPayer = new Map<string, UsageRecord[]>();
       for (const u of await tx.usage.listPendingForPayers(
@@ -241,7 +246,12 @@ export class PlanMetering {
       if (metered.length) await tx.usage.saveMany(metered);
       if (touchedStates.length) await tx.ratingStates.saveMany(touchedStates);
       await journal.flush(tx);
-      return { hours: due.length, records: sealed.length, accountIds: due.map((d) => d.ca.id) };
+      return {
+        hours: due.length,
+        records: sealed.length,
+        accountIds: due.map((d) => d.ca.id),
+        moreDue: due.some((d) => dueHour(d.ca, now) !== null),
+      };
     });
   }
 }
