@@ -3,8 +3,12 @@
  * workspaces each, 4 billing items and 3 dimensions, on the in-memory adapters. Prints records/s and peak
  * RSS. `--accounts N` changes N (default 100,000). Target: ≥ 100,000 records/s in memory.
  */
-import { Binding, CloudAccount, type PricingCatalogFile, UsageRecord, Workspace } from '../src/index.js';
-import { createTestCore } from '../src/testing/index.js';
+import {
+  createTestCore,
+  METERING_BENCH_CATALOG,
+  METERING_BENCH_NOW,
+  meteringBenchChunk,
+} from '../src/testing/index.js';
 
 const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -13,127 +17,22 @@ const arg = (name: string, dflt: number) => {
 const ACCOUNTS = arg('accounts', 100_000);
 const TARGET = 100_000;
 
-const catalog: PricingCatalogFile = {
-  name: 'bench: 4 items, 3 dimensions',
-  currencies: { USD: { minorDigits: 2 }, CNY: { minorDigits: 2 } },
-  partitionCurrency: { aws: 'USD', 'aws-cn': 'CNY' },
-  meteringWindowHours: 24,
-  dimensions: [
-    { name: 'log_events', measure: 'units', description: 'millions of log events' },
-    { name: 'hosts', measure: 'units', description: 'hosts per day' },
-    { name: 'usage_cost', measure: 'cost', description: 'cents' },
-  ],
-  items: [
-    {
-      code: 'log-events',
-      name: 'Logs',
-      unit: '1M events',
-      unitSize: 1_000_000,
-      aggregation: 'sum',
-      dimension: 'log_events',
-      prices: { USD: '1.2', CNY: '8' },
-    },
-    {
-      code: 'hosts',
-      name: 'Hosts',
-      unit: 'host/day',
-      unitSize: 1,
-      aggregation: 'max',
-      dimension: 'hosts',
-      prices: { USD: '0.1', CNY: '0.7' },
-    },
-    {
-      code: 'trace-spans',
-      name: 'Spans',
-      unit: '1M spans',
-      unitSize: 1_000_000,
-      aggregation: 'sum',
-      dimension: 'usage_cost',
-      prices: { USD: '1.5', CNY: '10' },
-    },
-    {
-      code: 'rum-pv',
-      name: 'RUM PV',
-      unit: '10k PV',
-      unitSize: 10_000,
-      aggregation: 'sum',
-      dimension: 'usage_cost',
-      prices: { USD: '0.45', CNY: '3' },
-    },
-  ],
-};
-
-const core = createTestCore({ catalog, now: '2026-11-02T10:59:00Z' });
+const core = createTestCore({ catalog: METERING_BENCH_CATALOG, now: '2026-11-02T10:59:00Z' });
 const { tables } = core.db;
-const hour = new Date('2026-11-02T10:00:00Z');
-const created = new Date('2026-11-02T10:05:00Z');
-const items = catalog.items.map((i) => i.code);
 
 const t0 = performance.now();
 let n = 0;
-for (let a = 0; a < ACCOUNTS; a++) {
-  const id = `ca-${a.toString().padStart(7, '0')}`;
-  const ca = CloudAccount.register({
-    id,
-    ownerAccountId: `acc-${a}`,
-    partition: 'aws',
-    productCode: 'prodglobal0001',
-    customerAwsAccountId: String(100_000_000_000 + a),
-    licenseArn: `arn:aws:license-manager::${100_000_000_000 + a}:license:l-${a.toString(16)}`,
-    now: created,
-  });
-  ca.state = 'active';
-  tables.cloudAccounts.put(ca);
-  for (let w = 0; w < 2; w++) {
-    const wsId = `${id}-ws${w}`;
-    tables.workspaces.put(
-      Workspace.create({
-        id: wsId,
-        name: `W${w}`,
-        language: 'en',
-        siteId: 'us1',
-        ownerAccountId: `acc-${a}`,
-        method: { kind: 'cloud-account', cloudAccountId: id },
-        now: created,
-      }),
-    );
-    tables.bindings.put(
-      new Binding({
-        id: `${wsId}-b`,
-        workspaceId: wsId,
-        cloudAccountId: id,
-        from: hour,
-        to: null,
-        endReason: null,
-        createdAt: created,
-        version: 1,
-      }),
-    );
-    for (const item of items) {
-      n += 1;
-      tables.usage.put(
-        new UsageRecord({
-          id: `u-${n}`,
-          idempotencyKey: `k-${n}`,
-          workspaceId: wsId,
-          itemCode: item,
-          hour,
-          quantity: 1_000 + ((n * 7919) % 5_000_000),
-          receivedAt: created,
-          payerCloudAccountId: id,
-          status: 'pending',
-          reason: null,
-          meteringRecordId: null,
-          meteredHour: null,
-          version: 1,
-        }),
-      );
-    }
-  }
+for (let from = 0; from < ACCOUNTS; from += 10_000) {
+  const chunk = meteringBenchChunk(from, Math.min(ACCOUNTS, from + 10_000));
+  for (const ca of chunk.cloudAccounts) tables.cloudAccounts.put(ca);
+  for (const ws of chunk.workspaces) tables.workspaces.put(ws);
+  for (const b of chunk.bindings) tables.bindings.put(b);
+  for (const u of chunk.usage) tables.usage.put(u);
+  n += chunk.usage.length;
 }
 const setupMs = performance.now() - t0;
 
-core.clock.set('2026-11-02T11:00:00Z');
+core.clock.set(METERING_BENCH_NOW);
 const start = performance.now();
 const summary = await core.useCases.planMetering.execute({ batchSize: 1000 });
 const seconds = (performance.now() - start) / 1000;

@@ -6,16 +6,13 @@
  * `--database postgresql|sqlite` for one only, `--profile` to time each repository method. Targets on PostgreSQL: ≥ 20,000 records/s, ≤ 300 MB.
  */
 import { fileURLToPath } from 'node:url';
+import { createUseCases, PricingCatalog } from '@billing-center/core';
 import {
-  Binding,
-  CloudAccount,
-  createUseCases,
-  PricingCatalog,
-  type PricingCatalogFile,
-  UsageRecord,
-  Workspace,
-} from '@billing-center/core';
-import { createTestCore } from '@billing-center/core/testing';
+  createTestCore,
+  METERING_BENCH_CATALOG,
+  METERING_BENCH_NOW,
+  meteringBenchChunk,
+} from '@billing-center/core/testing';
 import {
   BindingSchema,
   CloudAccountSchema,
@@ -28,128 +25,19 @@ import { arg, fmt, openBenchDatabase, peakRssMb, runPerDatabase, seed } from './
 if (!runPerDatabase(fileURLToPath(import.meta.url))) {
   const ACCOUNTS = Number(arg('accounts', '100000'));
   const TARGET = 20_000;
-  const catalog: PricingCatalogFile = {
-    name: 'bench: 4 items, 3 dimensions',
-    currencies: { USD: { minorDigits: 2 }, CNY: { minorDigits: 2 } },
-    partitionCurrency: { aws: 'USD', 'aws-cn': 'CNY' },
-    meteringWindowHours: 24,
-    dimensions: [
-      { name: 'log_events', measure: 'units', description: 'millions of log events' },
-      { name: 'hosts', measure: 'units', description: 'hosts per day' },
-      { name: 'usage_cost', measure: 'cost', description: 'cents' },
-    ],
-    items: [
-      {
-        code: 'log-events',
-        name: 'Logs',
-        unit: '1M events',
-        unitSize: 1_000_000,
-        aggregation: 'sum',
-        dimension: 'log_events',
-        prices: { USD: '1.2', CNY: '8' },
-      },
-      {
-        code: 'hosts',
-        name: 'Hosts',
-        unit: 'host/day',
-        unitSize: 1,
-        aggregation: 'max',
-        dimension: 'hosts',
-        prices: { USD: '0.1', CNY: '0.7' },
-      },
-      {
-        code: 'trace-spans',
-        name: 'Spans',
-        unit: '1M spans',
-        unitSize: 1_000_000,
-        aggregation: 'sum',
-        dimension: 'usage_cost',
-        prices: { USD: '1.5', CNY: '10' },
-      },
-      {
-        code: 'rum-pv',
-        name: 'RUM PV',
-        unit: '10k PV',
-        unitSize: 10_000,
-        aggregation: 'sum',
-        dimension: 'usage_cost',
-        prices: { USD: '0.45', CNY: '3' },
-      },
-    ],
-  };
+  const catalog = METERING_BENCH_CATALOG;
   const { db, cleanup } = await openBenchDatabase();
-  const hour = new Date('2026-11-02T10:00:00Z');
-  const created = new Date('2026-11-02T10:05:00Z');
-  const items = catalog.items.map((i) => i.code);
-
   const t0 = performance.now();
   let n = 0;
   const CHUNK = 2_000;
   for (let from = 0; from < ACCOUNTS; from += CHUNK) {
-    const cas: CloudAccount[] = [];
-    const wss: Workspace[] = [];
-    const bindings: Binding[] = [];
-    const usage: UsageRecord[] = [];
-    for (let a = from; a < Math.min(ACCOUNTS, from + CHUNK); a++) {
-      const id = `ca-${a.toString().padStart(7, '0')}`;
-      const ca = CloudAccount.register({
-        id,
-        ownerAccountId: `acc-${a}`,
-        partition: 'aws',
-        productCode: 'prodglobal0001',
-        customerAwsAccountId: String(100_000_000_000 + a),
-        licenseArn: `arn:aws:license-manager::${100_000_000_000 + a}:license:l-${a.toString(16)}`,
-        now: created,
-      });
-      ca.state = 'active';
-      cas.push(ca);
-      for (let w = 0; w < 2; w++) {
-        const wsId = `${id}-ws${w}`;
-        wss.push(
-          Workspace.create({
-            id: wsId,
-            name: `W${w}`,
-            language: 'en',
-            siteId: 'us1',
-            ownerAccountId: `acc-${a}`,
-            method: { kind: 'cloud-account', cloudAccountId: id },
-            now: created,
-          }),
-        );
-        bindings.push(
-          new Binding({
-            id: `${wsId}-b`,
-            workspaceId: wsId,
-            cloudAccountId: id,
-            from: hour,
-            to: null,
-            endReason: null,
-            createdAt: created,
-            version: 1,
-          }),
-        );
-        for (const item of items) {
-          n += 1;
-          usage.push(
-            new UsageRecord({
-              id: `u-${n}`,
-              idempotencyKey: `k-${n}`,
-              workspaceId: wsId,
-              itemCode: item,
-              hour,
-              quantity: 1_000 + ((n * 7919) % 5_000_000),
-              receivedAt: created,
-              payerCloudAccountId: id,
-              status: 'pending',
-              reason: null,
-              meteringRecordId: null,
-              meteredHour: null,
-              version: 1,
-            }),
-          );
-        }
-      }
-    }
+    const {
+      cloudAccounts: cas,
+      workspaces: wss,
+      bindings,
+      usage,
+    } = meteringBenchChunk(from, Math.min(ACCOUNTS, from + CHUNK));
+    n += usage.length;
     await seed(db, async (s) => {
       await s.insert(CloudAccountSchema, cas);
       await s.insert(WorkspaceSchema, wss);
@@ -159,7 +47,7 @@ if (!runPerDatabase(fileURLToPath(import.meta.url))) {
   }
   const setupMs = performance.now() - t0;
 
-  const core = createTestCore({ catalog, now: '2026-11-02T11:00:00Z' });
+  const core = createTestCore({ catalog, now: METERING_BENCH_NOW });
   const profile = process.argv.includes('--profile') ? profiled(db.uow) : null;
   const useCases = createUseCases({
     ...core.ctx,
