@@ -31,6 +31,9 @@ const CONFIRMATION_FIELDS = [
 ] as const;
 
 /**
+ * Written apart from the verifier in packages/aws-marketplace on purpose: the simulator plays AWS, and a
+ * shared string-to-sign would let one bug pass both sides of the end-to-end tests.
+ *
  * SNS's canonical string to sign: `Key\nValue\n` for each signed field in this fixed order; Subject only
  * when present (Notification). MessageAttributes and the URLs of a Notification are not signed.
  */
