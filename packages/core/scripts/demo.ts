@@ -197,5 +197,5 @@ say(
     .join(', ')}`,
 );
 console.log(
-  '\nThe REST API, SNS webhook, worker, console and AWS simulator come with their own issues (see README).',
+  '\nThe REST API, SNS webhook, worker and console come with their own issues; the AWS simulator runs on its own (see README).',
 );
