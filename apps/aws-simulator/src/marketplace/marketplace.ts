@@ -372,21 +372,7 @@ export class Marketplace {
         );
         continue;
       }
-      const stored: MeteredRecord = {
-        meteringRecordId: newMeteringRecordId(),
-        subscriptionId: sub.id,
-        productCode: sub.productCode,
-        customerIdentifier: sub.customerIdentifier,
-        customerAwsAccountId: sub.buyerAccountId,
-        licenseArn: sub.licenseArn,
-        dimension: r.Dimension,
-        hour: new Date(hourMs).toISOString(),
-        timestamp: new Date(tsMs).toISOString(),
-        quantity,
-        allocations: r.UsageAllocations ?? [],
-        acceptedAt: new Date(now).toISOString(),
-      };
-      this.records.set(key, stored);
+      const stored = this.store(key, sub, r.Dimension, hourMs, tsMs, quantity, r.UsageAllocations, now);
       output.Results.push({ UsageRecord: raw, MeteringRecordId: stored.meteringRecordId, Status: 'Success' });
     }
     return output;
@@ -459,6 +445,30 @@ export class Marketplace {
         );
       return { MeteringRecordId: prior.meteringRecordId };
     }
+    const stored = this.store(
+      key,
+      sub,
+      record.Dimension,
+      hourMs,
+      tsMs,
+      quantity,
+      record.UsageAllocations,
+      now,
+    );
+    return { MeteringRecordId: stored.meteringRecordId };
+  }
+
+  /** First write wins: keep the accepted record for (customer, dimension, hour). */
+  private store(
+    key: string,
+    sub: Subscription,
+    dimension: string,
+    hourMs: number,
+    tsMs: number,
+    quantity: number,
+    allocations: MeteredRecord['allocations'] | undefined,
+    now: number,
+  ): MeteredRecord {
     const stored: MeteredRecord = {
       meteringRecordId: newMeteringRecordId(),
       subscriptionId: sub.id,
@@ -466,15 +476,15 @@ export class Marketplace {
       customerIdentifier: sub.customerIdentifier,
       customerAwsAccountId: sub.buyerAccountId,
       licenseArn: sub.licenseArn,
-      dimension: record.Dimension,
+      dimension,
       hour: new Date(hourMs).toISOString(),
       timestamp: new Date(tsMs).toISOString(),
       quantity,
-      allocations: record.UsageAllocations ?? [],
+      allocations: allocations ?? [],
       acceptedAt: new Date(now).toISOString(),
     };
     this.records.set(key, stored);
-    return { MeteringRecordId: stored.meteringRecordId };
+    return stored;
   }
 
   meteredRecords(
