@@ -259,7 +259,40 @@ describe('AwsMeteringGateway transient failures', () => {
     const results = await gateway({ maxAttempts: 4 }).gw.submit(records(2));
     expect(aws.commandCalls(BatchMeterUsageCommand)).toHaveLength(4);
     expect(results.every((r) => r.outcome === 'retry' && r.error === 'ThrottlingException')).toBe(true);
-    expect(results[0]).toHaveProperty('retryAfterMs');
+    expect(results[0]).not.toHaveProperty('retryAfterMs'); // the core's own back-off grows per attempt
+  });
+
+  it('answers unknown, not retry, when an earlier attempt lost its answer and throttling followed', async () => {
+    aws
+      .on(BatchMeterUsageCommand)
+      .rejectsOnce(lostResponse())
+      .rejects(new ThrottlingException({ message: 'Rate exceeded', ...meta }));
+    const results = await gateway({ maxAttempts: 3 }).gw.submit(records(2));
+    expect(results.map((r) => r.outcome)).toEqual(['unknown', 'unknown']);
+  });
+
+  it('answers unknown, not rejected, when a record is refused after a send whose answer was lost', async () => {
+    aws
+      .on(BatchMeterUsageCommand)
+      .rejectsOnce(lostResponse())
+      .rejects(
+        Object.assign(new Error('too old'), {
+          name: 'TimestampOutOfBoundsException',
+          $fault: 'client',
+          $metadata: { httpStatusCode: 400 },
+        }),
+      );
+    const results = await gateway({ maxAttempts: 3 }).gw.submit(records(2));
+    expect(results.map((r) => r.outcome)).toEqual(['unknown', 'unknown']);
+  });
+
+  it('treats a 200 whose body broke off as a lost answer', async () => {
+    const cut = Object.assign(new SyntaxError('Unexpected end of JSON input'), {
+      $metadata: { httpStatusCode: 200 },
+    });
+    aws.on(BatchMeterUsageCommand).rejects(cut);
+    const results = await gateway({ maxAttempts: 2 }).gw.submit(records(1));
+    expect(results[0]).toMatchObject({ outcome: 'unknown' });
   });
 
   it('sends again after a lost response, and accepts the identical record', async () => {

@@ -46,6 +46,8 @@ export function classifyAwsFailure(err: unknown): AwsFailureKind {
   const status = httpStatusOf(err);
   if (THROTTLING_NAMES.has(name) || status === 429) return 'throttled';
   if (SERVER_NAMES.has(name) || (status !== undefined && status >= 500)) return 'server';
+  // A 2xx whose body broke off (reset, time-out, truncated JSON): AWS read the request and probably acted.
+  if (status !== undefined && status >= 200 && status < 300) return 'lost';
   if (status !== undefined) return 'client';
   // A service exception without a status (built by a test double) still says whose fault it is.
   const fault = (err as { $fault?: unknown } | null)?.$fault;

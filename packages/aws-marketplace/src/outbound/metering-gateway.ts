@@ -143,9 +143,14 @@ export class AwsMeteringGateway implements MeteringGateway {
     batch: MeteringBatch,
     records: WireRecord[],
     settle: Settle,
+    priorLoss = false,
   ): Promise<{ records: WireRecord[]; cause: unknown } | null> {
     const { maxAttempts, baseDelayMs, maxDelayMs } = this.options;
     let pending = records;
+    // Once a send of these records lost its answer, AWS may hold them: no later refusal or retry can say
+    // "not billed" any more, so whatever stays unsettled is `unknown`.
+    let lost = priorLoss;
+    let lostCause: unknown = null;
     let lastKind: AwsFailureKind | 'unprocessed' = 'unprocessed';
     let lastError: unknown = null;
     const event = (type: MeteringEvent['type'], error: string, extra: Partial<MeteringEvent> = {}) =>
@@ -177,7 +182,12 @@ export class AwsMeteringGateway implements MeteringGateway {
         );
       } catch (err) {
         const kind = classifyAwsFailure(err);
-        if (kind === 'client') return this.refused(endpoint, batch, pending, err, settle);
+        if (kind === 'client')
+          return this.refused(endpoint, batch, pending, err, settle, lost ? (lostCause ?? err) : null);
+        if (kind === 'lost') {
+          lost = true;
+          lostCause = err;
+        }
         lastKind = kind;
         lastError = err;
         continue;
@@ -188,12 +198,12 @@ export class AwsMeteringGateway implements MeteringGateway {
       lastError = null;
     }
     const error = lastKind === 'unprocessed' ? 'UnprocessedRecords' : awsErrorName(lastError);
-    if (lastKind === 'lost') {
+    if (lost) {
       event('outcome-unknown', error);
-      return { records: pending, cause: lastError };
+      return { records: pending, cause: lostCause ?? lastError };
     }
-    const retryAfterMs = Math.min(maxDelayMs, baseDelayMs * 2 ** maxAttempts);
-    for (const w of pending) settle(w, { recordId: w.record.id, outcome: 'retry', error, retryAfterMs });
+    // No retryAfterMs: the core backs off further with each attempt of the record.
+    for (const w of pending) settle(w, { recordId: w.record.id, outcome: 'retry', error });
     return null;
   }
 
@@ -204,8 +214,11 @@ export class AwsMeteringGateway implements MeteringGateway {
     pending: WireRecord[],
     err: unknown,
     settle: Settle,
+    /** set when an earlier send of these records lost its answer: AWS may hold them */
+    lostCause: unknown = null,
   ): Promise<{ records: WireRecord[]; cause: unknown } | null> {
     const error = awsErrorName(err);
+    const priorLoss = lostCause !== null;
     const event = (type: MeteringEvent['type']) =>
       this.onEvent({
         type,
@@ -215,6 +228,7 @@ export class AwsMeteringGateway implements MeteringGateway {
         error,
       });
     if (BATCH_LEVEL_ERRORS.has(error) || (RECORD_LEVEL_ERRORS.has(error) && pending.length === 1)) {
+      if (priorLoss) return { records: pending, cause: lostCause };
       for (const w of pending) settle(w, { recordId: w.record.id, outcome: 'rejected', error });
       return null;
     }
@@ -223,8 +237,8 @@ export class AwsMeteringGateway implements MeteringGateway {
       event('split');
       const half = Math.ceil(pending.length / 2);
       const [left, right] = await Promise.all([
-        this.send(endpoint, batch, pending.slice(0, half), settle),
-        this.send(endpoint, batch, pending.slice(half), settle),
+        this.send(endpoint, batch, pending.slice(0, half), settle, priorLoss),
+        this.send(endpoint, batch, pending.slice(half), settle, priorLoss),
       ]);
       if (!left && !right) return null;
       return {
@@ -235,6 +249,7 @@ export class AwsMeteringGateway implements MeteringGateway {
     // Not about the records (credentials, permissions, a disabled API, a wrong region): they are fine and
     // must not be dropped; they come back for a later attempt with the reason, for operators to see.
     event('refused');
+    if (priorLoss) return { records: pending, cause: lostCause };
     for (const w of pending) settle(w, { recordId: w.record.id, outcome: 'retry', error });
     return null;
   }

@@ -281,6 +281,21 @@ describe('sending to AWS', () => {
     expect(core.notifier.alerts.filter((a) => a.code === 'metering-outcome-unknown')).toHaveLength(3);
   });
 
+  it('counts DuplicateRecord as billed (DESIGN §4) and warns that AWS holds another quantity', async () => {
+    const { core, cloudAccount } = await sealedHour();
+    const real = core.marketplace.submit.bind(core.marketplace);
+    core.marketplace.submit = async (records) =>
+      records.map((r) => ({ recordId: r.id, outcome: 'duplicate' as const }));
+    expect(await core.useCases.submitMetering.execute({ workerId: 'w1' })).toMatchObject({ duplicate: 3 });
+    core.marketplace.submit = real;
+    const r = await read(core, (tx) =>
+      tx.metering.find(cloudAccount.id, 'events', new Date('2026-11-02T10:00:00Z')),
+    );
+    expect(r?.isBilled).toBe(true);
+    await core.useCases.dispatchOutbox.execute({ limit: 100 });
+    expect(core.notifier.alerts.filter((a) => a.code === 'metering-duplicate-record')).toHaveLength(3);
+  });
+
   it('treats CustomerNotSubscribed as terminal with an alert', async () => {
     const { core, buyer } = await sealedHour();
     core.marketplace.cancel(buyer, new Date('2026-11-02T09:00:00Z'));

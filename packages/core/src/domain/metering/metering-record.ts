@@ -135,7 +135,7 @@ export class MeteringRecord {
         this.lastError = null;
         break;
       case 'duplicate':
-        // The sealed record reached AWS before (a lost response): it is billed.
+        // Terminal and counted as billed (DESIGN §4); the use case alerts, since AWS holds another quantity.
         this.status = 'duplicate';
         this.lastError = null;
         break;

@@ -125,6 +125,16 @@ export class SubmitMetering {
           const k = result.outcome === 'customer-not-subscribed' ? 'customerNotSubscribed' : result.outcome;
           summary[k] += 1;
         }
+        if (result.outcome === 'duplicate') {
+          // DESIGN §4 counts it as billed. AWS answers an identical re-send with Success, so DuplicateRecord
+          // means AWS already holds another quantity for this hour (sent by someone else): say so.
+          journal.alert(
+            'metering-duplicate-record',
+            'warning',
+            `AWS already holds a different quantity for ${r.dimension} ${r.hour.toISOString()} of cloud account ${r.cloudAccountId}; the sealed ${r.quantity} units were not taken — check who else meters this customer.`,
+            recordDetails(r),
+          );
+        }
         if (result.outcome === 'customer-not-subscribed' || result.outcome === 'rejected') {
           journal.audit(`metering-record.${result.outcome}`, { type: 'metering-record', id: r.id }, null, {
             ...recordDetails(r),
