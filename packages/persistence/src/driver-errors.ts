@@ -1,4 +1,4 @@
-import { ConflictError, DomainError, UnavailableError } from '@billing-center/core';
+import { ConflictError, DomainError, UnavailableError, ValidationError } from '@billing-center/core';
 import {
   ConnectionException,
   DriverException,
@@ -85,6 +85,25 @@ export function toDomainError(e: unknown, database: string): unknown {
     });
   }
   if (e instanceof OptimisticLockError) return e;
+  // Deadlock, serialization failure, lock not available: another transaction won; the use case may retry.
+  const sqlState =
+    (e as { code?: unknown; cause?: { code?: unknown } })?.code ??
+    (e as { cause?: { code?: unknown } })?.cause?.code;
+  if (sqlState === '40P01' || sqlState === '40001' || sqlState === '55P03') {
+    return new ConflictError(
+      'concurrent-update',
+      'Another transaction changed the same rows at the same time; try again.',
+      {
+        sqlState,
+      },
+    );
+  }
+  if (sqlState === '53300') return unavailable(database, e);
+  if (sqlState === '22001') {
+    return new ValidationError('value-too-long', 'A value is longer than the database column allows.', {
+      sqlState,
+    });
+  }
   if (isConnectionFailure(e)) return unavailable(database, e);
   if (e instanceof DriverException && /database is locked|SQLITE_BUSY/i.test(e.message))
     return unavailable(database, e);

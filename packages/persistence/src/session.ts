@@ -33,6 +33,14 @@ interface Writer {
 export const chunkSize = (dialect: Dialect, columns: number) =>
   Math.max(1, Math.floor((dialect === 'postgresql' ? 60_000 : 30_000) / Math.max(1, columns)));
 
+/**
+ * The element type of a bulk `?::type[]` parameter. Lengths are left out: an explicit cast to varchar(n)
+ * truncates silently, while the assignment into the column raises an error for an over-long value.
+ */
+function castType(columnType: string | undefined): string {
+  return (columnType ?? 'text').replace(/^(varchar|character varying|char|character)\(\d+\)$/i, '$1');
+}
+
 /** A PostgreSQL array literal (`{"a",NULL,"b"}`) of column values, for `?::type[]` parameters. */
 function pgArray(values: readonly unknown[]): string {
   const item = (v: unknown) => {
@@ -277,7 +285,7 @@ export class Session {
     const { toDb } = this.writerOf(schema);
     if (this.dialect === 'postgresql') {
       // one array parameter per column (UNNEST): a short statement whatever the number of rows
-      const types = all.map((p) => p.columnTypes[0] ?? 'text');
+      const types = all.map((p) => castType(p.columnTypes[0]));
       for (const part of chunks(entities, 5_000)) {
         const params = all.map((p) =>
           pgArray(part.map((e) => toDb(p, (e as Record<string, unknown>)[p.name]))),
@@ -359,9 +367,9 @@ export class Session {
       assignments: props.map((p) => `"${p.fieldNames[0]}" = ?`).join(', '),
       cols: ['id', 'version', ...props.map((p) => p.fieldNames[0] as string)],
       types: [
-        meta.properties.id?.columnTypes[0] ?? 'text',
+        castType(meta.properties.id?.columnTypes[0]),
         'int',
-        ...props.map((p) => p.columnTypes[0] ?? 'text'),
+        ...props.map((p) => castType(p.columnTypes[0])),
       ],
       toDb: (p, v) => {
         if (v === null || v === undefined) return null;
@@ -447,8 +455,12 @@ export class Session {
     const m = this.mapOf(schema as unknown as EntitySchema<Row>);
     let n = 0;
     for (const part of chunks(gone, 1000)) {
+      // The filter again: a row another transaction changed meanwhile (a ticket just completed) stays.
       n += await this.run(() =>
-        this.em.nativeDelete(schema as Loose, { id: { $in: part.map((e) => e.id) } } as Loose),
+        this.em.nativeDelete(
+          schema as Loose,
+          { $and: [where, { id: { $in: part.map((e) => e.id) } }] } as Loose,
+        ),
       );
       for (const e of part) m.delete(e.id);
     }

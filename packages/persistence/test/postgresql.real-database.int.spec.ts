@@ -275,6 +275,52 @@ describe('atomicity and errors', () => {
     });
   });
 
+  it('refuses an over-long value in a bulk insert instead of truncating it', async () => {
+    const c = coreOn(db);
+    const { account } = await c.activatedCustomer();
+    const err = await db.uow
+      .transaction(async (tx) => {
+        const copy = await tx.accounts.get(account.id);
+        await tx.accounts.add(
+          Object.assign(Object.create(Object.getPrototypeOf(copy)), copy, {
+            id: 'long-company',
+            username: 'long-company',
+            email: 'long@example.com',
+            company: 'x'.repeat(300),
+          }),
+        );
+      })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'value-too-long', kind: 'validation' });
+    expect(await db.uow.transaction((tx) => tx.accounts.get('long-company'))).toBeNull();
+  });
+
+  it('maps a deadlock between two transactions to concurrent-update', async () => {
+    const c = coreOn(db);
+    const a = await c.activatedCustomer();
+    const b = await c.activatedCustomer();
+    const meet = barrier(2);
+    const cross = (first: string, second: string) =>
+      db.uow.transaction(async (tx) => {
+        const x = await tx.accounts.get(first);
+        if (!x) throw new Error('missing');
+        x.company = `${x.company}!`;
+        await tx.accounts.save(x);
+        await meet();
+        const y = await tx.accounts.get(second);
+        if (!y) throw new Error('missing');
+        y.company = `${y.company}?`;
+        await tx.accounts.save(y);
+      });
+    const results = await Promise.allSettled([
+      cross(a.account.id, b.account.id),
+      cross(b.account.id, a.account.id),
+    ]);
+    const failed = results.filter((r) => r.status === 'rejected') as PromiseRejectedResult[];
+    expect(failed).toHaveLength(1);
+    expect(failed[0]?.reason).toMatchObject({ code: 'concurrent-update', kind: 'conflict' });
+  });
+
   it('a connection lost mid-transaction is database-unavailable, writes nothing, and the pool recovers', async () => {
     const c = coreOn(db);
     const { workspace } = await c.activatedCustomer();
