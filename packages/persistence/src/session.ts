@@ -139,6 +139,12 @@ export class Session {
     this.hints.delete(kind);
   }
 
+  /**
+   * The first statement that failed in this transaction. A failed statement aborts a PostgreSQL
+   * transaction, so the unit of work fails even if the work caught the error (the port's contract).
+   */
+  failure: unknown = null;
+
   async run<R>(op: () => Promise<R>): Promise<R> {
     try {
       return await op();
@@ -146,7 +152,9 @@ export class Session {
       // raw statements (the bulk paths) reach here unconverted: let the driver classify them first
       const converted =
         e instanceof DriverException || !(e instanceof Error) ? e : this.em.getDriver().convertException(e);
-      throw toDomainError(converted, this.database);
+      const error = toDomainError(converted, this.database);
+      this.failure ??= error;
+      throw error;
     }
   }
 

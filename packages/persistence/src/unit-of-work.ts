@@ -19,9 +19,13 @@ export class MikroOrmUnitOfWork implements UnitOfWork {
   async transaction<T>(work: (tx: TransactionContext) => Promise<T>): Promise<T> {
     try {
       const em = this.orm.em.fork() as SqlEntityManager;
-      return await em.transactional((txEm) =>
-        work(buildRepositories(new Session(txEm as SqlEntityManager, this.dialect, this.database))),
-      );
+      return await em.transactional(async (txEm) => {
+        const session = new Session(txEm as SqlEntityManager, this.dialect, this.database);
+        const result = await work(buildRepositories(session));
+        // A statement failed and the work carried on: the transaction is poisoned, never half-committed.
+        if (session.failure) throw session.failure;
+        return result;
+      });
     } catch (e) {
       throw toDomainError(e, this.database);
     }

@@ -3,7 +3,9 @@ import type { TransactionContext } from './repositories.js';
 export const UnitOfWork = Symbol('UnitOfWork');
 /**
  * One transaction per use case: everything written through `tx` commits together or not at all. A throw
- * inside `work` rolls back and rethrows. Adapters map lost connections to UnavailableError (code
+ * inside `work` rolls back and rethrows. A repository write that failed poisons the transaction: even if
+ * the work catches the error and returns, nothing commits and the error is thrown (PostgreSQL aborts the
+ * transaction on a failed statement; every adapter behaves the same). Adapters map lost connections to UnavailableError (code
  * `database-unavailable`) and optimistic-lock failures to ConcurrencyConflict.
  */
 export interface UnitOfWork {

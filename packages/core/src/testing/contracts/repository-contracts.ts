@@ -61,6 +61,18 @@ export function defineRepositoryContracts(h: ContractHarness, factory: UnitOfWor
       expect(await tx((t) => t.accounts.get(a.id))).toBeNull();
     });
 
+    it('fails the whole transaction when a write failed, even if the work caught the error', async () => {
+      const a = mother.account();
+      const dup = await seedAccount();
+      const attempt = tx(async (t) => {
+        await t.accounts.add(a);
+        await t.accounts.add(mother.account({ username: dup.username })).catch(() => undefined);
+        return 'carried on';
+      });
+      await expect(attempt).rejects.toMatchObject({ code: 'duplicate-key' });
+      expect(await tx((t) => t.accounts.get(a.id))).toBeNull();
+    });
+
     it('returns entities with their behaviour and exact field values', async () => {
       const a = await seedAccount();
       const w = mother.workspace({

@@ -119,11 +119,14 @@ export class InMemoryDatabase implements UnitOfWork {
       ]),
     ) as unknown as TxTables;
     const result = await work(buildRepositories(tx));
+    const all = Object.values(tx) as unknown as TxTable<{ id: string }>[];
+    // A write failed and the work carried on: as in PostgreSQL, the transaction is poisoned.
+    const failure = all.find((t) => t.failure !== null)?.failure;
+    if (failure) throw failure;
     if (this.failNextCommit) {
       this.failNextCommit = false;
       throw new Error('injected fault: the database connection was lost at commit');
     }
-    const all = Object.values(tx) as unknown as TxTable<{ id: string }>[];
     for (const v of all) v.check();
     for (const v of all) v.commit();
     this.commits += 1;

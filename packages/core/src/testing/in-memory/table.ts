@@ -215,7 +215,31 @@ export class TxTable<T extends Row> {
     return out;
   }
 
+  /** The first write that failed here: like a database, the transaction is then poisoned (see UnitOfWork). */
+  failure: unknown = null;
+
+  private fail(e: unknown): never {
+    this.failure ??= e;
+    throw e;
+  }
+
   insert(row: T): void {
+    try {
+      this.insertRow(row);
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  update(row: T): void {
+    try {
+      this.updateRow(row);
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  private insertRow(row: T): void {
     this.onWrite();
     if (this.get(row.id)) throw duplicateKey(this.table.spec.name, 'id');
     for (const [n, fn] of Object.entries(this.table.spec.unique ?? {})) {
@@ -229,7 +253,7 @@ export class TxTable<T extends Row> {
     this.loaded.set(row.id, row);
   }
 
-  update(row: T): void {
+  private updateRow(row: T): void {
     this.onWrite();
     const current = this.writes.has(row.id) ? this.writes.get(row.id) : this.table.rows.get(row.id);
     if (!current) throw new ConcurrencyConflict(this.table.spec.name, row.id);
