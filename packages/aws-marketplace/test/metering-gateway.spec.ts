@@ -286,6 +286,19 @@ describe('AwsMeteringGateway transient failures', () => {
     expect(results.map((r) => r.outcome)).toEqual(['unknown', 'unknown']);
   });
 
+  it('answers unknown when AWS echoes records it cannot be matched to, instead of re-sending them as unprocessed', async () => {
+    aws.on(BatchMeterUsageCommand).callsFake((input: { UsageRecords: Array<Record<string, unknown>> }) => ({
+      Results: input.UsageRecords.map((u) => ({
+        UsageRecord: { ...u, Dimension: 'renamed' },
+        Status: 'Success',
+        MeteringRecordId: 'x',
+      })),
+      UnprocessedRecords: [],
+    }));
+    const results = await gateway({ maxAttempts: 2 }).gw.submit(records(2));
+    expect(results.map((r) => r.outcome)).toEqual(['unknown', 'unknown']);
+  });
+
   it('treats a 200 whose body broke off as a lost answer', async () => {
     const cut = Object.assign(new SyntaxError('Unexpected end of JSON input'), {
       $metadata: { httpStatusCode: 200 },

@@ -60,9 +60,12 @@ export function toUsageRecord(r: MeteringRecord, pooledAllocationTag: string): U
 
 /** The identity AWS echoes back for a record: who, which dimension, which hour, how much. */
 export function usageKey(u: UsageRecord): string {
+  // A license names one buyer on its own; AWS's echo may leave the account id out.
   const who = u.LicenseArn
-    ? `L:${u.LicenseArn}|${u.CustomerAWSAccountId ?? ''}`
-    : `C:${u.CustomerIdentifier ?? ''}`;
+    ? `L:${u.LicenseArn}`
+    : u.CustomerIdentifier
+      ? `C:${u.CustomerIdentifier}`
+      : `A:${u.CustomerAWSAccountId ?? ''}`;
   const seconds = u.Timestamp ? Math.floor(new Date(u.Timestamp).getTime() / 1000) : 0;
   return `${who}|${u.Dimension ?? ''}|${seconds}|${u.Quantity ?? ''}`;
 }

@@ -192,7 +192,13 @@ export class AwsMeteringGateway implements MeteringGateway {
         lastError = err;
         continue;
       }
-      pending = this.settleResults(out, pending, settle);
+      const answered = this.settleResults(out, pending, settle);
+      pending = answered.pending;
+      if (answered.unmatched > 0) {
+        // AWS answered about records we cannot tell apart: it may hold the rest, so none can be "not billed".
+        lost = true;
+        lostCause = new Error(`UnmatchedResults:${answered.unmatched}`);
+      }
       if (pending.length === 0) return null;
       lastKind = 'unprocessed';
       lastError = null;
@@ -259,7 +265,7 @@ export class AwsMeteringGateway implements MeteringGateway {
     out: BatchMeterUsageCommandOutput,
     pending: WireRecord[],
     settle: Settle,
-  ): WireRecord[] {
+  ): { pending: WireRecord[]; unmatched: number } {
     const byKey = new Map<string, WireRecord[]>();
     for (const w of pending) {
       const same = byKey.get(w.key);
@@ -267,9 +273,13 @@ export class AwsMeteringGateway implements MeteringGateway {
       else byKey.set(w.key, [w]);
     }
     const take = (key: string) => byKey.get(key)?.shift();
+    let unmatched = 0;
     for (const r of out.Results ?? []) {
       const w = r.UsageRecord ? take(usageKey(r.UsageRecord)) : undefined;
-      if (!w) continue;
+      if (!w) {
+        unmatched += 1;
+        continue;
+      }
       const recordId = w.record.id;
       switch (r.Status) {
         case 'Success':
@@ -286,6 +296,6 @@ export class AwsMeteringGateway implements MeteringGateway {
       }
     }
     // UnprocessedRecords, and anything AWS did not mention at all, is sent again.
-    return [...byKey.values()].flat();
+    return { pending: [...byKey.values()].flat(), unmatched };
   }
 }
