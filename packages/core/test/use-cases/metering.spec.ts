@@ -266,6 +266,14 @@ describe('sending to AWS', () => {
     expect(codes.filter((c) => c === 'metering-record-expired')).toHaveLength(3);
   });
 
+  it('expired records take no sending slot: the same claim still fills its batch', async () => {
+    const { core } = await sealedHour(); // 3 records for 10:00
+    core.clock.set('2026-11-03T10:30:00Z'); // past their deadline; hours up to 09:00 are now due too
+    await core.useCases.planMetering.execute();
+    const s = await core.useCases.submitMetering.execute({ workerId: 'w1', limit: 3 });
+    expect(s).toMatchObject({ expired: 3, claimed: 3, accepted: 3 });
+  });
+
   it('says the outcome is unknown when the deadline passes after a send whose answer was lost', async () => {
     const { core, cloudAccount } = await sealedHour();
     core.marketplace.loseNextResponses = 1; // AWS took them; we never heard

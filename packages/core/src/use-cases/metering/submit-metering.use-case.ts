@@ -51,52 +51,59 @@ export class SubmitMetering {
     return summary;
   }
 
-  /** Lease up to `limit` claimable records to `workerId`; expire and warn on the way. */
+  /**
+   * Lease up to `limit` claimable records to `workerId`; expire and warn on the way. Expired records take
+   * no sending slot: reading goes on until the batch is full or nothing claimable is left.
+   */
   async claim(workerId: string, limit: number, summary?: SubmitSummary): Promise<MeteringRecord[]> {
     const ctx = this.ctx;
     const now = ctx.clock.now();
     return ctx.uow.transaction(async (tx) => {
       const journal = new Journal(ctx.ids, now, { type: 'system', process: `metering:${workerId}` });
       const leased: MeteringRecord[] = [];
-      const changed: MeteringRecord[] = [];
-      for (const r of await tx.metering.listClaimable(now, limit)) {
-        if (now.getTime() >= r.deadline.getTime()) {
-          r.expire(now);
-          changed.push(r);
-          if (summary) summary.expired += 1;
-          journal.audit(
-            'metering-record.expired',
-            { type: 'metering-record', id: r.id },
-            null,
-            recordDetails(r),
-          );
-          journal.alert(
-            r.outcomeUnknown ? 'metering-outcome-unknown' : 'metering-record-expired',
-            'critical',
-            r.outcomeUnknown
-              ? `Metering record ${r.dimension} ${r.hour.toISOString()} of cloud account ${r.cloudAccountId} reached its deadline after a send whose answer was lost; AWS may or may not have billed ${r.quantity} units — check the seller reports.`
-              : `Metering record ${r.dimension} ${r.hour.toISOString()} of cloud account ${r.cloudAccountId} was not accepted by AWS before its deadline; ${r.quantity} units were not billed.`,
-            recordDetails(r),
-          );
-          continue;
+      for (let round = 0; round < 50 && leased.length < limit; round++) {
+        const batch = await tx.metering.listClaimable(now, limit - leased.length);
+        if (batch.length === 0) break;
+        let expired = 0;
+        for (const r of batch) {
+          if (now.getTime() >= r.deadline.getTime()) {
+            r.expire(now);
+            expired += 1;
+            if (summary) summary.expired += 1;
+            journal.audit(
+              'metering-record.expired',
+              { type: 'metering-record', id: r.id },
+              null,
+              recordDetails(r),
+            );
+            journal.alert(
+              r.outcomeUnknown ? 'metering-outcome-unknown' : 'metering-record-expired',
+              'critical',
+              r.outcomeUnknown
+                ? `Metering record ${r.dimension} ${r.hour.toISOString()} of cloud account ${r.cloudAccountId} reached its deadline after a send whose answer was lost; AWS may or may not have billed ${r.quantity} units — check the seller reports.`
+                : `Metering record ${r.dimension} ${r.hour.toISOString()} of cloud account ${r.cloudAccountId} was not accepted by AWS before its deadline; ${r.quantity} units were not billed.`,
+              recordDetails(r),
+            );
+            continue;
+          }
+          if (
+            !r.windowAlertedAt &&
+            r.deadline.getTime() - now.getTime() <= ctx.config.meteringDeadlineWarningHours * HOUR_MS
+          ) {
+            r.windowAlertedAt = now;
+            journal.alert(
+              'metering-record-near-deadline',
+              'warning',
+              `Metering record ${r.dimension} ${r.hour.toISOString()} of cloud account ${r.cloudAccountId} is still not accepted; AWS stops accepting it at ${r.deadline.toISOString()}.`,
+              recordDetails(r),
+            );
+          }
+          r.lease(workerId, new Date(now.getTime() + ctx.config.meteringLeaseSeconds * 1000));
+          leased.push(r);
         }
-        if (
-          !r.windowAlertedAt &&
-          r.deadline.getTime() - now.getTime() <= ctx.config.meteringDeadlineWarningHours * HOUR_MS
-        ) {
-          r.windowAlertedAt = now;
-          journal.alert(
-            'metering-record-near-deadline',
-            'warning',
-            `Metering record ${r.dimension} ${r.hour.toISOString()} of cloud account ${r.cloudAccountId} is still not accepted; AWS stops accepting it at ${r.deadline.toISOString()}.`,
-            recordDetails(r),
-          );
-        }
-        r.lease(workerId, new Date(now.getTime() + ctx.config.meteringLeaseSeconds * 1000));
-        leased.push(r);
-        changed.push(r);
+        await tx.metering.saveMany(batch); // leased and expired rows are no longer claimable
+        if (expired === 0) break;
       }
-      if (changed.length) await tx.metering.saveMany(changed);
       await journal.flush(tx);
       if (summary) summary.claimed = leased.length;
       return leased;
