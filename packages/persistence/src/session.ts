@@ -90,6 +90,11 @@ export class Session {
     return m;
   }
 
+  /** After a write, the object written is the transaction's copy of its row (what later reads return). */
+  private adopt<T extends Row>(schema: EntitySchema<T>, entity: T): void {
+    this.mapOf(schema as unknown as EntitySchema<Row>).set(entity.id, entity);
+  }
+
   /** The transaction's copy of a row: an object already loaded here wins over the fresh one. */
   track<T extends Row>(schema: EntitySchema<T>, entity: T): T {
     const m = this.mapOf(schema as unknown as EntitySchema<Row>);
@@ -315,7 +320,7 @@ export class Session {
       }
     }
     for (const e of entities) {
-      this.track(schema, e);
+      this.adopt(schema, e);
       this.snapshots.set(e, this.columnValues(this.writerOf(schema), e));
     }
   }
@@ -353,7 +358,7 @@ export class Session {
     );
     if (updated.length !== 1) throw new ConcurrencyConflict(labelOf(schema as Loose), entity.id);
     if (versioned) entity.version = next;
-    this.track(schema, entity);
+    this.adopt(schema, entity);
     this.snapshots.set(entity, now);
   }
 
@@ -452,7 +457,7 @@ export class Session {
     }
     entities.forEach((e, i) => {
       e.version = (e.version ?? 0) + 1;
-      this.track(schema, e);
+      this.adopt(schema, e);
       this.snapshots.set(e, values[i] as unknown[]);
     });
   }

@@ -73,6 +73,20 @@ export function defineRepositoryContracts(h: ContractHarness, factory: UnitOfWor
       expect(await tx((t) => t.accounts.get(a.id))).toBeNull();
     });
 
+    it('after a save, reads in the same transaction return the saved object', async () => {
+      const a = await seedAccount();
+      const outside = await tx((t) => t.accounts.get(a.id));
+      if (!outside) throw new Error('missing');
+      outside.company = 'Saved Ltd';
+      await tx(async (t) => {
+        await t.accounts.get(a.id); // the transaction's own copy, loaded first
+        await t.accounts.save(outside);
+        const again = await t.accounts.get(a.id);
+        expect(again?.company).toBe('Saved Ltd');
+        expect(again?.version).toBe(outside.version);
+      });
+    });
+
     it('returns entities with their behaviour and exact field values', async () => {
       const a = await seedAccount();
       const w = mother.workspace({
