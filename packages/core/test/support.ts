@@ -1,79 +1,13 @@
-import type { Actor } from '../src/index.js';
-import { createTestCore, type FakeBuyer, type TestCore } from '../src/testing/index.js';
+// The shared scenario steps live in the core's testing module (persistence runs the same flows).
+export {
+  activatedCustomer,
+  buyer,
+  createTestCore,
+  customer,
+  deliver,
+  operator,
+  platform,
+  read,
+} from '../src/testing/index.js';
 
 export const HOUR = 3_600_000;
-let seq = 0;
-
-export function buyer(partition: 'aws' | 'aws-cn' = 'aws', o: Partial<FakeBuyer> = {}): FakeBuyer {
-  seq += 1;
-  const acct = String(100000000000 + seq);
-  return {
-    partition,
-    productCode: partition === 'aws' ? 'prodglobal0001' : 'prodchina0001',
-    customerIdentifier: null,
-    customerAwsAccountId: acct,
-    licenseArn: `arn:${partition}:license-manager::${acct}:license:l-${seq.toString(16).padStart(12, '0')}`,
-    ...o,
-  };
-}
-
-export const customer = (accountId: string): Actor => ({ type: 'customer', accountId });
-export const operator: Actor = { type: 'operator', operatorId: 'op-1' };
-export const platform: Actor = { type: 'platform', keyId: 'key-1' };
-
-/** A registered customer whose first workspace is settled by a new AWS cloud account. */
-export async function activatedCustomer(
-  core: TestCore,
-  o: { partition?: 'aws' | 'aws-cn'; siteId?: string; buyer?: FakeBuyer } = {},
-) {
-  const b = o.buyer ?? buyer(o.partition ?? 'aws');
-  const token = core.marketplace.issueToken(b);
-  const ticket = await core.useCases.openRegistrationTicket.execute({ partition: b.partition, token });
-  seq += 1;
-  const res = await core.useCases.completeRegistrationAsNewAccount.execute({
-    ticketId: ticket.id,
-    account: {
-      username: `cust${seq}`,
-      email: `cust${seq}@example.com`,
-      password: 'correct horse battery',
-      company: 'Acme',
-    },
-    workspace: { name: 'Production', language: 'en', siteId: o.siteId },
-    termsAccepted: true,
-  });
-  return { ...res, buyer: b, ticket, workspace: res.workspaces[0]! };
-}
-
-/** Deliver a lifecycle message through the inbox, as the webhook would. */
-export async function deliver(
-  core: TestCore,
-  b: FakeBuyer,
-  action: string,
-  occurredAt: Date,
-  messageId = `msg-${++seq}`,
-) {
-  const r = await core.useCases.receiveMarketplaceEvent.execute({
-    source: 'sns',
-    messageId,
-    action,
-    partition: b.partition,
-    productCode: b.productCode,
-    customerIdentifier: b.customerIdentifier,
-    customerAwsAccountId: b.customerAwsAccountId,
-    licenseArn: b.licenseArn,
-    occurredAt,
-    payload: JSON.stringify({ action }),
-  });
-  const p = await core.useCases.processMarketplaceEvent.execute({ eventId: r.eventId });
-  return { ...r, ...p };
-}
-
-/** Read through a fresh transaction. */
-export function read<T>(
-  core: TestCore,
-  fn: (tx: Parameters<Parameters<TestCore['db']['transaction']>[0]>[0]) => Promise<T>,
-) {
-  return core.db.transaction(fn);
-}
-
-export { createTestCore };

@@ -5,7 +5,7 @@
  * `--database postgresql|sqlite` for one only, `--profile` to time each repository method. Target on PostgreSQL: ≥ 20,000 records/s.
  */
 import { fileURLToPath } from 'node:url';
-import { Binding, CloudAccount, createUseCases, Workspace } from '@billing-center/core';
+import { Binding, CloudAccount, Workspace } from '@billing-center/core';
 import { createTestCore } from '@billing-center/core/testing';
 import { BindingSchema, CloudAccountSchema, WorkspaceSchema } from '../src/mapping/entity-schemas.js';
 import { profiled } from './profiled-unit-of-work.js';
@@ -66,9 +66,8 @@ if (!runPerDatabase(fileURLToPath(import.meta.url))) {
     await s.insert(BindingSchema, bindings);
   });
 
-  const core = createTestCore({ now: '2026-11-02T12:00:00Z' });
   const profile = process.argv.includes('--profile') ? profiled(db.uow) : null;
-  const useCases = createUseCases({ ...core.ctx, uow: profile?.unitOfWork ?? db.uow });
+  const { useCases } = createTestCore({ now: '2026-11-02T12:00:00Z', uow: profile?.unitOfWork ?? db.uow });
   const items = ['time-series', 'log-events', 'trace-spans', 'rum-pv'];
   const start = performance.now();
   let sent = 0;

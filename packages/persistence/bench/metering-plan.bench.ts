@@ -6,7 +6,6 @@
  * `--database postgresql|sqlite` for one only, `--profile` to time each repository method. Targets on PostgreSQL: ≥ 20,000 records/s, ≤ 300 MB.
  */
 import { fileURLToPath } from 'node:url';
-import { createUseCases, PricingCatalog } from '@billing-center/core';
 import {
   createTestCore,
   METERING_BENCH_CATALOG,
@@ -47,11 +46,10 @@ if (!runPerDatabase(fileURLToPath(import.meta.url))) {
   }
   const setupMs = performance.now() - t0;
 
-  const core = createTestCore({ catalog, now: METERING_BENCH_NOW });
   const profile = process.argv.includes('--profile') ? profiled(db.uow) : null;
-  const useCases = createUseCases({
-    ...core.ctx,
-    catalog: new PricingCatalog(catalog),
+  const { useCases } = createTestCore({
+    catalog,
+    now: METERING_BENCH_NOW,
     uow: profile?.unitOfWork ?? db.uow,
   });
   const start = performance.now();

@@ -1,11 +1,11 @@
 import {
   ConflictError,
-  MeteringRecord,
+  type MeteringRecord,
   meteringDeadline,
   UnavailableError,
   UsageRecord,
 } from '@billing-center/core';
-import { createTestCore } from '@billing-center/core/testing';
+import { createTestCore, mother } from '@billing-center/core/testing';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createPersistence, type Persistence } from '../src/index.js';
@@ -89,32 +89,13 @@ describe('concurrent writers', () => {
     const records: MeteringRecord[] = [];
     for (let i = 0; i < 400; i++) {
       records.push(
-        new MeteringRecord({
+        mother.meteringRecord({
           id: `mr-${String(i).padStart(5, '0')}`,
           cloudAccountId: `ca-${i}`,
-          partition: 'aws',
-          productCode: 'prodglobal0001',
-          customerIdentifier: null,
-          customerAwsAccountId: '123456789012',
-          licenseArn: 'arn:aws:license-manager::123456789012:license:l-1',
-          dimension: 'usage_cost',
           hour,
           quantity: i,
           allocations: [],
-          status: 'sealed',
-          isFinal: false,
-          attempts: 0,
-          unansweredSends: 0,
-          lastError: null,
-          awsMeteringRecordId: null,
-          sealedAt: hour,
-          resolvedAt: null,
           deadline: meteringDeadline(hour, 6),
-          leaseOwner: null,
-          leaseUntil: null,
-          nextAttemptAt: null,
-          windowAlertedAt: null,
-          version: 1,
         }),
       );
     }
@@ -152,11 +133,9 @@ describe('bulk statements', () => {
     const awkward = "q\"uote \\back, {brace} NULL 'single' 中文 \u{1F600}";
     const hour = new Date('2026-11-02T10:00:00.123Z');
     const make = (i: number) =>
-      new MeteringRecord({
+      mother.meteringRecord({
         id: `mr-awk-${i}`,
         cloudAccountId: 'ca-awk',
-        partition: 'aws',
-        productCode: 'prodglobal0001',
         customerIdentifier: i === 0 ? null : awkward,
         customerAwsAccountId: null,
         licenseArn: null,
@@ -167,20 +146,9 @@ describe('bulk statements', () => {
           { workspaceId: awkward, quantity: 1 },
           { workspaceId: null, quantity: 2 },
         ],
-        status: 'sealed',
         isFinal: i === 1,
-        attempts: 0,
-        unansweredSends: 0,
-        lastError: null,
-        awsMeteringRecordId: null,
         sealedAt: hour,
-        resolvedAt: null,
         deadline: meteringDeadline(hour, 6),
-        leaseOwner: null,
-        leaseUntil: null,
-        nextAttemptAt: null,
-        windowAlertedAt: null,
-        version: 1,
       });
     const records = [make(0), make(1), make(2)];
     await db.uow.transaction((tx) => tx.metering.addMany(records));

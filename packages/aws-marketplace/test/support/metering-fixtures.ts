@@ -5,7 +5,8 @@ import type {
   BatchMeterUsageCommandOutput,
 } from '@aws-sdk/client-marketplace-metering';
 import { MarketplaceMeteringClient } from '@aws-sdk/client-marketplace-metering';
-import { type Allocation, type AwsPartition, MeteringRecord } from '@billing-center/core';
+import type { Allocation, AwsPartition, MeteringRecord } from '@billing-center/core';
+import { mother } from '@billing-center/core/testing';
 import type { Timer } from '../../src/outbound/token-bucket.js';
 
 export const HOUR0 = new Date('2026-11-26T10:00:00.000Z');
@@ -28,11 +29,9 @@ export function meteringRecord(
   }> = {},
 ): MeteringRecord {
   seq += 1;
-  // Cast: the core's record grows fields the gateway never reads; the fixture need not follow each one.
-  return new MeteringRecord({
+  return mother.meteringRecord({
     id: `rec-${seq}`,
     cloudAccountId: 'ca-1',
-    partition: 'aws',
     productCode: 'prod-a',
     customerIdentifier: `cust-${seq}`,
     customerAwsAccountId: null,
@@ -42,21 +41,12 @@ export function meteringRecord(
     quantity: seq,
     allocations: [],
     status: 'submitted',
-    isFinal: false,
     attempts: 1,
-    unansweredSends: 0,
-    lastError: null,
-    awsMeteringRecordId: null,
     sealedAt: HOUR0,
-    resolvedAt: null,
     deadline: new Date(HOUR0.getTime() + 24 * 3_600_000),
     leaseOwner: 'w1',
-    leaseUntil: null,
-    nextAttemptAt: null,
-    windowAlertedAt: null,
-    version: 1,
     ...overrides,
-  } as ConstructorParameters<typeof MeteringRecord>[0]);
+  });
 }
 
 export function records(n: number, overrides: Parameters<typeof meteringRecord>[0] = {}): MeteringRecord[] {

@@ -4,4 +4,6 @@ export * from './fakes.js';
 export * from './in-memory/in-memory-database.js';
 export * from './in-memory/table.js';
 export * from './metering-bench-world.js';
+export * from './mothers.js';
+export * from './scenario.js';
 export * from './test-core.js';

@@ -2,6 +2,7 @@ import { type CoreConfig, parseCoreConfig } from '../config.js';
 import defaultCatalogFile from '../domain/pricing/default-catalog.json' with { type: 'json' };
 import { PricingCatalog, type PricingCatalogFile } from '../domain/pricing/pricing-catalog.js';
 import { DEFAULT_SITES, SiteCatalog } from '../domain/site/site.js';
+import type { UnitOfWork } from '../ports/unit-of-work.js';
 import type { CoreContext } from '../use-cases/core-context.js';
 import { createUseCases } from '../use-cases/index.js';
 import {
@@ -21,7 +22,13 @@ export const TEST_PRODUCTS = [
 
 /** A whole core on in-memory adapters, for tests, benchmarks and the demo. */
 export function createTestCore(
-  opts: { config?: Partial<CoreConfig>; catalog?: PricingCatalogFile; now?: string } = {},
+  opts: {
+    config?: Partial<CoreConfig>;
+    catalog?: PricingCatalogFile;
+    now?: string;
+    /** A real adapter's unit of work in place of the in-memory database (persistence runs the flows so). */
+    uow?: UnitOfWork;
+  } = {},
 ) {
   const db = new InMemoryDatabase();
   const clock = new ManualClock(new Date(opts.now ?? '2026-11-02T10:15:00Z'));
@@ -32,7 +39,7 @@ export function createTestCore(
     config: parseCoreConfig({ products: TEST_PRODUCTS, ...opts.config }),
     catalog: new PricingCatalog(opts.catalog ?? (defaultCatalogFile as PricingCatalogFile)),
     sites: new SiteCatalog(DEFAULT_SITES),
-    uow: db,
+    uow: opts.uow ?? db,
     clock,
     ids: new SequentialIds(),
     hasher: new TestPasswordHasher(),

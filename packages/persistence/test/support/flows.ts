@@ -1,5 +1,12 @@
-import { type Actor, createUseCases, type TransactionContext } from '@billing-center/core';
-import { createTestCore, type FakeBuyer } from '@billing-center/core/testing';
+import type { Actor, TransactionContext } from '@billing-center/core';
+import {
+  activatedCustomer,
+  createTestCore,
+  customer,
+  deliver,
+  type FakeBuyer,
+  read,
+} from '@billing-center/core/testing';
 import { expect, it } from 'vitest';
 import type { Persistence } from '../../src/index.js';
 
@@ -11,63 +18,16 @@ import type { Persistence } from '../../src/index.js';
 let seq = 0;
 const uniq = () => `${Date.now().toString(36)}${(++seq).toString(36)}`;
 
-function buyer(): FakeBuyer {
-  const n = Math.floor(Math.random() * 1e11);
-  const acct = String(100000000000 + n);
-  return {
-    partition: 'aws',
-    productCode: 'prodglobal0001',
-    customerIdentifier: null,
-    customerAwsAccountId: acct,
-    licenseArn: `arn:aws:license-manager::${acct}:license:l-${uniq()}`,
-  };
-}
-
 /** A core whose unit of work is `p`'s (or the core's in-memory database when none is given). */
 export function coreOn(p?: Persistence) {
-  const core = createTestCore();
-  const uow = p?.uow ?? core.db;
-  const ctx = { ...core.ctx, uow };
-  const useCases = createUseCases(ctx);
-  const read = <T>(fn: (tx: TransactionContext) => Promise<T>) => uow.transaction(fn);
-  const customer = (accountId: string): Actor => ({ type: 'customer', accountId });
-
-  async function activatedCustomer() {
-    const b = buyer();
-    const token = core.marketplace.issueToken(b);
-    const ticket = await useCases.openRegistrationTicket.execute({ partition: b.partition, token });
-    const name = `cust${uniq()}`;
-    const res = await useCases.completeRegistrationAsNewAccount.execute({
-      ticketId: ticket.id,
-      account: {
-        username: name,
-        email: `${name}@example.com`,
-        password: 'correct horse battery',
-        company: 'Acme',
-      },
-      workspace: { name: 'Production', language: 'en' },
-      termsAccepted: true,
-    });
-    return { ...res, buyer: b, ticket, workspace: res.workspaces[0]! };
-  }
-
-  async function deliver(b: FakeBuyer, action: string, occurredAt: Date) {
-    const r = await useCases.receiveMarketplaceEvent.execute({
-      source: 'sns',
-      messageId: `msg-${uniq()}`,
-      action,
-      partition: b.partition,
-      productCode: b.productCode,
-      customerIdentifier: b.customerIdentifier,
-      customerAwsAccountId: b.customerAwsAccountId,
-      licenseArn: b.licenseArn,
-      occurredAt,
-      payload: JSON.stringify({ action }),
-    });
-    return { ...r, ...(await useCases.processMarketplaceEvent.execute({ eventId: r.eventId })) };
-  }
-
-  return { ...core, ctx, useCases, read, customer, activatedCustomer, deliver };
+  const core = createTestCore({ uow: p?.uow });
+  return {
+    ...core,
+    read: <T>(fn: (tx: TransactionContext) => Promise<T>) => read(core, fn),
+    customer,
+    activatedCustomer: () => activatedCustomer(core),
+    deliver: (b: FakeBuyer, action: string, occurredAt: Date) => deliver(core, b, action, occurredAt),
+  };
 }
 
 /** The flows, defined once and run on each database by the spec files; `fresh` empties it per test. */
