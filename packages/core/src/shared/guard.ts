@@ -24,13 +24,6 @@ export function requireText(
   return v;
 }
 
-export function requireNonNegativeInteger(field: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw new ValidationError('invalid-input', `${field} must be a non-negative whole number.`, { field });
-  }
-  return value;
-}
-
 export function requireOneOf<T extends string>(field: string, value: unknown, allowed: readonly T[]): T {
   if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
     throw new ValidationError('invalid-input', `${field} must be one of: ${allowed.join(', ')}.`, {

@@ -5,12 +5,8 @@ export const DAY_MS = 24 * HOUR_MS;
 export const hourStart = (t: Date): Date => new Date(Math.floor(t.getTime() / HOUR_MS) * HOUR_MS);
 /** The next UTC hour boundary strictly after `t` (a change at 10:00:00.000 takes effect at 11:00). */
 export const nextHour = (t: Date): Date => new Date(Math.floor(t.getTime() / HOUR_MS) * HOUR_MS + HOUR_MS);
-export const addHours = (t: Date, n: number): Date => new Date(t.getTime() + n * HOUR_MS);
 export const addMs = (t: Date, ms: number): Date => new Date(t.getTime() + ms);
-export const isHourStart = (t: Date): boolean => t.getTime() % HOUR_MS === 0;
 export const utcDayKey = (t: Date): string => t.toISOString().slice(0, 10);
-export const hourKey = (t: Date): string => t.toISOString().slice(0, 13);
-export const maxDate = (a: Date, b: Date): Date => (a.getTime() >= b.getTime() ? a : b);
 
 /**
  * Calendar month of `t` in an IANA time zone, as "YYYY-MM". The once-a-month rule counts months in the

@@ -1,15 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
-  addHours,
   addMs,
   calendarMonth,
   DAY_MS,
   HOUR_MS,
-  hourKey,
   hourStart,
-  isHourStart,
   isValidTimeZone,
-  maxDate,
   nextHour,
   utcDayKey,
 } from '../../src/shared/time.js';
@@ -34,34 +30,16 @@ describe('hour helpers', () => {
     expect(nextHour(utc('2026-12-31T23:30:00.000Z')).toISOString()).toBe('2027-01-01T00:00:00.000Z');
   });
 
-  it('adds hours and milliseconds without mutating the input', () => {
+  it('adds milliseconds without mutating the input', () => {
     const t = utc('2026-11-02T10:15:00.000Z');
-    expect(addHours(t, 3).toISOString()).toBe('2026-11-02T13:15:00.000Z');
-    expect(addHours(t, -11).toISOString()).toBe('2026-11-01T23:15:00.000Z');
     expect(addMs(t, 1).toISOString()).toBe('2026-11-02T10:15:00.001Z');
     expect(t.toISOString()).toBe('2026-11-02T10:15:00.000Z');
   });
 
-  it('isHourStart is true only on the exact boundary', () => {
-    expect(isHourStart(utc('2026-11-02T10:00:00.000Z'))).toBe(true);
-    expect(isHourStart(utc('2026-11-02T10:00:00.001Z'))).toBe(false);
-    expect(isHourStart(utc('2026-11-02T09:59:59.999Z'))).toBe(false);
-  });
-
-  it('keys days and hours in UTC', () => {
+  it('keys days in UTC', () => {
     const t = utc('2026-11-02T23:59:59.999Z');
     expect(utcDayKey(t)).toBe('2026-11-02');
-    expect(hourKey(t)).toBe('2026-11-02T23');
     expect(utcDayKey(utc('2026-11-03T00:00:00.000Z'))).toBe('2026-11-03');
-  });
-
-  it('maxDate returns the later time (the first on a tie)', () => {
-    const a = utc('2026-11-02T10:00:00Z');
-    const b = utc('2026-11-02T11:00:00Z');
-    expect(maxDate(a, b)).toBe(b);
-    expect(maxDate(b, a)).toBe(b);
-    const a2 = utc('2026-11-02T10:00:00Z');
-    expect(maxDate(a, a2)).toBe(a);
   });
 });
 

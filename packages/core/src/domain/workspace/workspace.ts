@@ -1,4 +1,4 @@
-import { ConflictError, ValidationError } from '../../shared/domain-error.js';
+import { ConflictError } from '../../shared/domain-error.js';
 import { requireOneOf, requireText } from '../../shared/guard.js';
 import { addMs, hourStart, nextHour } from '../../shared/time.js';
 
@@ -201,13 +201,3 @@ type MethodNames =
   | 'markFullyLocked'
   | 'dissolve'
   | 'rename';
-
-export function assertLockReason(value: unknown): LockReason {
-  if (typeof value !== 'string' || !(LOCK_REASONS as readonly string[]).includes(value)) {
-    throw new ValidationError(
-      'invalid-lock-reason',
-      `Lock reason must be one of: ${LOCK_REASONS.join(', ')}.`,
-    );
-  }
-  return value as LockReason;
-}

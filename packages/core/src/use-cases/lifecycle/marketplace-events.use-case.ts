@@ -1,4 +1,4 @@
-import { LIFECYCLE_ACTIONS, type LifecycleAction } from '../../domain/cloud-account/cloud-account.js';
+import type { LifecycleAction } from '../../domain/cloud-account/cloud-account.js';
 import type { CustomerRef } from '../../domain/cloud-account/customer-ref.js';
 import { describeCustomerRef } from '../../domain/cloud-account/customer-ref.js';
 import {
@@ -258,6 +258,3 @@ export class ProcessPendingMarketplaceEvents {
     return { processed, failed };
   }
 }
-
-export const isLifecycleAction = (a: string): a is LifecycleAction =>
-  (LIFECYCLE_ACTIONS as readonly string[]).includes(a);

@@ -235,6 +235,3 @@ export class RecordUsage {
     return null;
   }
 }
-
-export const isUsageRejection = (r: UsageResult): r is Extract<UsageResult, { result: 'rejected' }> =>
-  r.result === 'rejected';
