@@ -83,21 +83,6 @@ export class PlanMetering {
     return summary;
   }
 
-  /** Seal all due hours of one account (used on unsubscribe-pending to send the final records at once). */
-  async planAccount(
-    cloudAccountId: string,
-    now: Date = this.ctx.clock.now(),
-  ): Promise<{ hours: number; records: number }> {
-    let hours = 0;
-    let records = 0;
-    for (;;) {
-      const r = await this.sealBatch([cloudAccountId], now);
-      if (r.hours === 0) return { hours, records };
-      hours += r.hours;
-      records += r.records;
-    }
-  }
-
   private async sealBatchOrEach(ids: string[], now: Date) {
     try {
       return await this.sealBatch(ids, now);
