@@ -7,6 +7,8 @@
 
 // Packages that are not adapters: the core itself and shared build/test configuration.
 const NOT_ADAPTERS = '(core|vitest-config)';
+// The one package that composes adapters (configuration, the core over persistence and AWS) for the apps.
+const COMPOSITION = 'runtime';
 
 // Matches an npm package both as the bare name of an unresolved import (`fastify`) and as the resolved file
 // under any node_modules (`node_modules/.pnpm/fastify@5.1.0/node_modules/fastify/fastify.js`).
@@ -109,7 +111,10 @@ module.exports = {
         'Adapters depend on the core, never on each other. If two adapters need the same thing, it is ' +
         'either a port in the core or belongs to the app that composes them.',
       severity: 'error',
-      from: { path: `^packages/([^/]+)/`, pathNot: `^packages/${NOT_ADAPTERS}/` },
+      from: {
+        path: `^packages/([^/]+)/`,
+        pathNot: [`^packages/${NOT_ADAPTERS}/`, `^packages/${COMPOSITION}/`],
+      },
       to: { path: '^packages/([^/]+)/', pathNot: [`^packages/$1/`, `^packages/${NOT_ADAPTERS}/`] },
     },
     {

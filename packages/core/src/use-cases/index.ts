@@ -60,6 +60,8 @@ export function createUseCases(ctx: CoreContext) {
   };
 }
 export type UseCases = ReturnType<typeof createUseCases>;
+/** The container token under which apps bind `createUseCases(ctx)`. */
+export const UseCases = Symbol('UseCases');
 
 export * from './accounts/authenticate-account.use-case.js';
 export * from './accounts/register-account.use-case.js';

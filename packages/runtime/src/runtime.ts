@@ -1,0 +1,115 @@
+import {
+  type AwsMarketplaceAdapters,
+  type AwsMeteringGatewayOptions,
+  createAwsMarketplaceAdapters,
+} from '@billing-center/aws-marketplace';
+import {
+  type Clock,
+  type CoreContext,
+  createUseCases,
+  DEFAULT_SITES,
+  type DomainEventPublisher,
+  type EntitlementReader,
+  type IdGenerator,
+  type MarketplaceCustomerResolver,
+  type MeteringGateway,
+  type Notifier,
+  type PasswordHasher,
+  PricingCatalog,
+  type Site,
+  SiteCatalog,
+  type UseCases,
+} from '@billing-center/core';
+import { createPersistence, type Persistence } from '@billing-center/persistence';
+import { Argon2PasswordHasher } from './adapters/argon2-password-hasher.js';
+import { SystemClock } from './adapters/system-clock.js';
+import { UuidIdGenerator } from './adapters/uuid-id-generator.js';
+import type { RuntimeConfig } from './environment.js';
+
+export interface RuntimeParts {
+  /** Owner and operator notifications (the app composes `@billing-center/notifications`). */
+  notifier: Notifier;
+  /** Where the outbox publishes domain events. */
+  publisher: DomainEventPublisher;
+  /** Replacements for tests: a manual clock, a cheap hasher, fake marketplace adapters. */
+  clock?: Clock;
+  ids?: IdGenerator;
+  hasher?: PasswordHasher;
+  sites?: readonly Site[];
+  marketplace?: {
+    resolver: MarketplaceCustomerResolver;
+    meteringGateway: MeteringGateway;
+    entitlements: EntitlementReader;
+  };
+  /** Where the metering gateway reports retries and splits (a logger). */
+  onMeteringEvent?: AwsMeteringGatewayOptions['onEvent'];
+}
+
+/** The core over real persistence and the real AWS adapters: what an app's container binds. */
+export interface Runtime {
+  readonly config: RuntimeConfig;
+  readonly ctx: CoreContext;
+  readonly useCases: UseCases;
+  readonly persistence: Persistence;
+  /** Null when the caller supplied its own marketplace adapters. */
+  readonly aws: AwsMarketplaceAdapters | null;
+  /** Closes the AWS clients and the database, once. */
+  close(): Promise<void>;
+}
+
+/** Opens the database and the AWS clients the configuration names and builds the core over them. */
+export async function openRuntime(config: RuntimeConfig, parts: RuntimeParts): Promise<Runtime> {
+  const catalog = new PricingCatalog(config.catalog);
+  const persistence = await createPersistence({
+    database: config.database,
+    setting: 'DATABASE_URL',
+    ...(config.migrate === undefined ? {} : { migrate: config.migrate }),
+    ...(config.databasePoolSize === undefined ? {} : { poolSize: config.databasePoolSize }),
+  });
+  let aws: AwsMarketplaceAdapters | null = null;
+  try {
+    if (!parts.marketplace) {
+      aws = createAwsMarketplaceAdapters(
+        config.marketplace,
+        parts.onMeteringEvent ? { onEvent: parts.onMeteringEvent } : {},
+      );
+    }
+  } catch (e) {
+    await persistence.close();
+    throw e;
+  }
+  const marketplace = parts.marketplace ?? {
+    resolver: aws!.customerResolver,
+    meteringGateway: aws!.meteringGateway,
+    entitlements: aws!.entitlementReader,
+  };
+  const ctx: CoreContext = {
+    config: config.core,
+    catalog,
+    sites: new SiteCatalog(parts.sites ?? DEFAULT_SITES),
+    uow: persistence.uow,
+    clock: parts.clock ?? new SystemClock(),
+    ids: parts.ids ?? new UuidIdGenerator(),
+    hasher: parts.hasher ?? new Argon2PasswordHasher(),
+    resolver: marketplace.resolver,
+    meteringGateway: marketplace.meteringGateway,
+    entitlements: marketplace.entitlements,
+    notifier: parts.notifier,
+    publisher: parts.publisher,
+  };
+  let closed: Promise<void> | null = null;
+  return {
+    config,
+    ctx,
+    useCases: createUseCases(ctx),
+    persistence,
+    aws,
+    close() {
+      closed ??= (async () => {
+        aws?.close();
+        await persistence.close();
+      })();
+      return closed;
+    },
+  };
+}
