@@ -22,6 +22,12 @@ export interface CoreConfig {
   meteringLeaseSeconds: number;
   /** Alert when a record is still not accepted this close to its deadline. */
   meteringDeadlineWarningHours: number;
+  /** A browser session ends after this long without a request. */
+  sessionIdleMinutes: number;
+  /** A browser session ends this long after sign-in, however busy. */
+  sessionAbsoluteHours: number;
+  /** Most live personal API tokens one account may hold. */
+  apiTokensPerAccount: number;
 }
 
 export const DEFAULT_CORE_CONFIG: CoreConfig = {
@@ -34,6 +40,9 @@ export const DEFAULT_CORE_CONFIG: CoreConfig = {
   usageBatchLimit: 1000,
   meteringLeaseSeconds: 120,
   meteringDeadlineWarningHours: 3,
+  sessionIdleMinutes: 60,
+  sessionAbsoluteHours: 24,
+  apiTokensPerAccount: 20,
 };
 
 /** Merge `input` over the defaults and validate; each error names the setting and what it expects. */
@@ -60,6 +69,11 @@ export function parseCoreConfig(input: Partial<CoreConfig> = {}): CoreConfig {
   int('usageBatchLimit', 1, 10_000);
   int('meteringLeaseSeconds', 5, 3600);
   int('meteringDeadlineWarningHours', 1, 23);
+  int('sessionIdleMinutes', 1, 24 * 60);
+  int('sessionAbsoluteHours', 1, 24 * 30);
+  int('apiTokensPerAccount', 1, 1000);
+  if (c.sessionIdleMinutes > c.sessionAbsoluteHours * 60)
+    bad('sessionIdleMinutes', 'must not be longer than sessionAbsoluteHours');
   if (!Array.isArray(c.products)) bad('products', 'must be a list of { partition, productCode }');
   for (const p of c.products) {
     if (p.partition !== 'aws' && p.partition !== 'aws-cn')

@@ -1,4 +1,5 @@
 export * from './config.js';
+export * from './domain/access/credential.js';
 export * from './domain/account/account.js';
 export * from './domain/audit/audit-entry.js';
 export * from './domain/binding/binding.js';

@@ -46,7 +46,10 @@ describe('migrations', () => {
     await recreatePostgresDatabase('migrations');
     const p = await createPersistence({ database: postgresUrlFor('migrations'), migrate: false });
     try {
-      expect(await p.migrate()).toEqual(['Migration20261127000000_initial']);
+      expect(await p.migrate()).toEqual([
+        'Migration20261127000000_initial',
+        'Migration20261127120000_credentials',
+      ]);
       expect(await p.migrate()).toEqual([]);
       // the committed migrations produce exactly the schema the EntitySchema mappings describe
       expect((await p.orm.schema.getUpdateSchemaSQL({ wrap: false })).trim()).toBe('');

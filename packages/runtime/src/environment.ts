@@ -33,6 +33,9 @@ const CORE_VARIABLES: Record<Exclude<keyof CoreConfig, 'products' | 'billingTime
   usageBatchLimit: 'USAGE_BATCH_LIMIT',
   meteringLeaseSeconds: 'METERING_LEASE_SECONDS',
   meteringDeadlineWarningHours: 'METERING_DEADLINE_WARNING_HOURS',
+  sessionIdleMinutes: 'SESSION_IDLE_MINUTES',
+  sessionAbsoluteHours: 'SESSION_ABSOLUTE_HOURS',
+  apiTokensPerAccount: 'API_TOKENS_PER_ACCOUNT',
 };
 
 export function configError(variable: string, expected: string): ValidationError {

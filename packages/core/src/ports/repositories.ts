@@ -1,3 +1,4 @@
+import type { Credential, CredentialKind } from '../domain/access/credential.js';
 import type { Account } from '../domain/account/account.js';
 import type { AuditEntry } from '../domain/audit/audit-entry.js';
 import type { Binding } from '../domain/binding/binding.js';
@@ -172,6 +173,20 @@ export interface OutboxRepository {
   save(message: OutboxMessage): Promise<void>;
 }
 
+export const CredentialRepository = Symbol('CredentialRepository');
+export interface CredentialRepository {
+  get(id: string): Promise<Credential | null>;
+  findBySecretHash(secretHash: string): Promise<Credential | null>;
+  /** An account's credentials of one kind, newest first (revoked ones included). */
+  listForAccount(accountId: string, kind: CredentialKind): Promise<Credential[]>;
+  /** Every service key, newest first. */
+  listServiceKeys(): Promise<Credential[]>;
+  add(credential: Credential): Promise<void>;
+  save(credential: Credential): Promise<void>;
+  /** Revoke every live session of an account (password change, "sign out everywhere"); returns how many. */
+  revokeSessions(accountId: string, now: Date): Promise<number>;
+}
+
 /** The repositories of one transaction. */
 export interface TransactionContext {
   accounts: AccountRepository;
@@ -185,4 +200,5 @@ export interface TransactionContext {
   marketplaceEvents: MarketplaceEventRepository;
   audit: AuditRepository;
   outbox: OutboxRepository;
+  credentials: CredentialRepository;
 }

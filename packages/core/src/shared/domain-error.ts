@@ -9,6 +9,7 @@ export type ErrorKind =
   | 'not-found' // unknown id (or another tenant's: never reveal which)
   | 'conflict' // wrong state, duplicate, concurrent update
   | 'rule-violation' // a product rule forbids it
+  | 'unauthenticated' // no valid session, token or key (or it ended): sign in again
   | 'forbidden' // authenticated but not allowed
   | 'unavailable'; // an outside system cannot answer now; retry later
 

@@ -1,3 +1,16 @@
+import {
+  AuthenticateApiToken,
+  IssueApiToken,
+  ListApiTokens,
+  RevokeApiToken,
+} from './access/api-tokens.use-case.js';
+import {
+  AuthenticateServiceKey,
+  IssueServiceKey,
+  ListServiceKeys,
+  RevokeServiceKey,
+} from './access/service-keys.use-case.js';
+import { AuthenticateSession, SignIn, SignOut } from './access/sessions.use-case.js';
 import { AuthenticateAccount } from './accounts/authenticate-account.use-case.js';
 import { RegisterAccount } from './accounts/register-account.use-case.js';
 import { SetAnyBillingMethod } from './accounts/set-any-billing-method.use-case.js';
@@ -35,6 +48,17 @@ export function createUseCases(ctx: CoreContext) {
     registerAccount: new RegisterAccount(ctx),
     authenticateAccount: new AuthenticateAccount(ctx),
     setAnyBillingMethod: new SetAnyBillingMethod(ctx),
+    signIn: new SignIn(ctx),
+    authenticateSession: new AuthenticateSession(ctx),
+    signOut: new SignOut(ctx),
+    issueApiToken: new IssueApiToken(ctx),
+    listApiTokens: new ListApiTokens(ctx),
+    revokeApiToken: new RevokeApiToken(ctx),
+    authenticateApiToken: new AuthenticateApiToken(ctx),
+    issueServiceKey: new IssueServiceKey(ctx),
+    listServiceKeys: new ListServiceKeys(ctx),
+    revokeServiceKey: new RevokeServiceKey(ctx),
+    authenticateServiceKey: new AuthenticateServiceKey(ctx),
     createWorkspace: new CreateWorkspace(ctx),
     changeBillingMethod: new ChangeBillingMethod(ctx),
     unlockWorkspace: new UnlockWorkspace(ctx),
@@ -63,6 +87,9 @@ export type UseCases = ReturnType<typeof createUseCases>;
 /** The container token under which apps bind `createUseCases(ctx)`. */
 export const UseCases = Symbol('UseCases');
 
+export * from './access/api-tokens.use-case.js';
+export * from './access/service-keys.use-case.js';
+export * from './access/sessions.use-case.js';
 export * from './accounts/authenticate-account.use-case.js';
 export * from './accounts/register-account.use-case.js';
 export * from './accounts/set-any-billing-method.use-case.js';

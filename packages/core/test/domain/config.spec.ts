@@ -22,6 +22,9 @@ describe('parseCoreConfig', () => {
       usageBatchLimit: 1000,
       meteringLeaseSeconds: 120,
       meteringDeadlineWarningHours: 3,
+      sessionIdleMinutes: 60,
+      sessionAbsoluteHours: 24,
+      apiTokensPerAccount: 20,
     });
     expect(parseCoreConfig({})).toEqual(DEFAULT_CORE_CONFIG);
   });
@@ -57,6 +60,9 @@ describe('parseCoreConfig', () => {
     ['usageBatchLimit', 1, 10_000],
     ['meteringLeaseSeconds', 5, 3600],
     ['meteringDeadlineWarningHours', 1, 23],
+    ['sessionIdleMinutes', 1, 1440],
+    ['sessionAbsoluteHours', 1, 720],
+    ['apiTokensPerAccount', 1, 1000],
   ];
 
   for (const [setting, min, max] of ranges) {
@@ -70,6 +76,13 @@ describe('parseCoreConfig', () => {
       expectBadSetting({ [setting]: String(min) as unknown as number }, setting);
     });
   }
+
+  it('refuses a session idle time longer than its absolute lifetime', () => {
+    expectBadSetting({ sessionIdleMinutes: 121, sessionAbsoluteHours: 2 }, 'sessionIdleMinutes');
+    expect(parseCoreConfig({ sessionIdleMinutes: 120, sessionAbsoluteHours: 2 }).sessionIdleMinutes).toBe(
+      120,
+    );
+  });
 
   it('refuses products that are not a list', () => {
     expectBadSetting({ products: 'prodglobal0001' as unknown as CoreConfig['products'] }, 'products');

@@ -3,6 +3,7 @@ import {
   type AuditEntry,
   Binding,
   CloudAccount,
+  Credential,
   MarketplaceEvent,
   MeteringRecord,
   type OutboxMessage,
@@ -337,6 +338,26 @@ export const OutboxMessageSchema = schema<OutboxMessage>({
   indexes: [{ name: 'outbox_message_due_idx', properties: ['status', 'nextAttemptAt'] }],
 });
 
+export const CredentialSchema = schema<Credential>({
+  class: Credential,
+  tableName: 'credential',
+  properties: {
+    id,
+    kind: str(16),
+    accountId: optStr(64),
+    name: optStr(100),
+    scopes: { type: 'json' },
+    secretHash: str(64),
+    createdAt: date,
+    expiresAt: optDate,
+    lastUsedAt: optDate,
+    revokedAt: optDate,
+    version,
+  },
+  uniques: [{ name: 'credential_secret_hash_unique', properties: ['secretHash'] }],
+  indexes: [{ name: 'credential_account_idx', properties: ['accountId', 'kind', 'createdAt'] }],
+});
+
 export const entitySchemas = [
   AccountSchema,
   WorkspaceSchema,
@@ -349,4 +370,5 @@ export const entitySchemas = [
   MarketplaceEventSchema,
   AuditEntrySchema,
   OutboxMessageSchema,
+  CredentialSchema,
 ];

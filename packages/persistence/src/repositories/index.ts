@@ -4,6 +4,7 @@ import { MikroOrmAccountRepository } from './account.repository.js';
 import { MikroOrmAuditRepository } from './audit.repository.js';
 import { MikroOrmBindingRepository } from './binding.repository.js';
 import { MikroOrmCloudAccountRepository } from './cloud-account.repository.js';
+import { MikroOrmCredentialRepository } from './credential.repository.js';
 import { MikroOrmMarketplaceEventRepository } from './marketplace-event.repository.js';
 import { MikroOrmMeteringRecordRepository } from './metering-record.repository.js';
 import { MikroOrmOutboxRepository } from './outbox.repository.js';
@@ -26,5 +27,6 @@ export function buildRepositories(s: Session): TransactionContext {
     marketplaceEvents: new MikroOrmMarketplaceEventRepository(s),
     audit: new MikroOrmAuditRepository(s),
     outbox: new MikroOrmOutboxRepository(s),
+    credentials: new MikroOrmCredentialRepository(s),
   };
 }

@@ -1,4 +1,4 @@
-import { createPersistence, type Persistence } from '../../src/index.js';
+import { createPersistence, entitySchemas, type Persistence } from '../../src/index.js';
 
 /**
  * The PostgreSQL server the integration specs use. Each spec file works in its own database
@@ -13,19 +13,8 @@ export function postgresUrlFor(tag: string): string {
   return u.toString();
 }
 
-const TABLES = [
-  'account',
-  'workspace',
-  'cloud_account',
-  'registration_ticket',
-  'binding',
-  'usage_record',
-  'metering_record',
-  'rating_state',
-  'marketplace_event',
-  'audit_entry',
-  'outbox_message',
-];
+// every mapped table, so a table added later is emptied too
+const TABLES = entitySchemas.map((schema) => schema.meta.tableName);
 
 /** A freshly created and migrated PostgreSQL database for one spec file (nothing left from earlier runs). */
 export async function openPostgres(tag: string, poolSize?: number): Promise<Persistence> {

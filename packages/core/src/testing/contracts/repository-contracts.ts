@@ -1,3 +1,9 @@
+import {
+  Credential,
+  type CredentialKind,
+  hashSecret,
+  type ServiceKeyScope,
+} from '../../domain/access/credential.js';
 import type { TransactionContext } from '../../ports/repositories.js';
 import type { UnitOfWork } from '../../ports/unit-of-work.js';
 import { mother } from '../mothers.js';
@@ -571,6 +577,117 @@ export function defineRepositoryContracts(h: ContractHarness, factory: UnitOfWor
       first.sentAt = at(2);
       await tx((t) => t.outbox.save(first));
       expect((await tx((t) => t.outbox.listDue(at(2), 10))).map((m) => m.id)).toEqual(['o-2']);
+    });
+  });
+
+  describe('CredentialRepository', () => {
+    const issue = (
+      kind: CredentialKind,
+      accountId: string | null,
+      createdAt: Date,
+      secret: string,
+      scopes: ServiceKeyScope[] = [],
+    ) =>
+      Credential.issue({
+        id: `cred-${secret}`,
+        kind,
+        randomSecret: secret,
+        accountId,
+        name: kind === 'session' ? null : `name ${secret}`,
+        scopes,
+        now: createdAt,
+        expiresAt: kind === 'session' ? at(24) : null,
+      });
+
+    it('finds a credential by the hash of its secret, never by the secret, and keeps every field', async () => {
+      const a = await seedAccount();
+      const { credential, secret } = issue('service-key', null, at(0), 's1', [
+        'usage:write',
+        'workspaces:read',
+      ]);
+      await tx((t) => t.credentials.add(credential));
+      expect(await tx((t) => t.credentials.findBySecretHash(secret))).toBeNull();
+      const found = await tx((t) => t.credentials.findBySecretHash(hashSecret(secret)));
+      expect(found).toMatchObject({
+        id: credential.id,
+        kind: 'service-key',
+        accountId: null,
+        scopes: ['usage:write', 'workspaces:read'],
+        createdAt: at(0),
+        expiresAt: null,
+        lastUsedAt: null,
+        revokedAt: null,
+        version: 1,
+      });
+      expect(found).toBeInstanceOf(Credential);
+      const session = issue('session', a.id, at(1), 's2').credential;
+      await tx((t) => t.credentials.add(session));
+      expect(await tx((t) => t.credentials.get(session.id))).toMatchObject({
+        expiresAt: at(24),
+        lastUsedAt: at(1),
+      });
+    });
+
+    it('refuses a second credential with the same secret hash', async () => {
+      const a = await seedAccount();
+      await tx((t) => t.credentials.add(issue('api-token', a.id, at(0), 'same').credential));
+      const clash = new Credential({
+        ...issue('api-token', a.id, at(0), 'same').credential,
+        id: 'cred-other',
+      });
+      await expect(tx((t) => t.credentials.add(clash))).rejects.toMatchObject({ code: 'duplicate-key' });
+    });
+
+    it("lists an account's credentials of one kind and the service keys, newest first", async () => {
+      const a = await seedAccount();
+      const b = await seedAccount();
+      await tx(async (t) => {
+        await t.credentials.add(issue('api-token', a.id, at(0), 't1').credential);
+        await t.credentials.add(issue('api-token', a.id, at(2), 't2').credential);
+        await t.credentials.add(issue('session', a.id, at(1), 'x1').credential);
+        await t.credentials.add(issue('api-token', b.id, at(1), 't3').credential);
+        await t.credentials.add(issue('service-key', null, at(0), 'k1', ['usage:write']).credential);
+        await t.credentials.add(issue('service-key', null, at(3), 'k2', ['usage:write']).credential);
+      });
+      expect((await tx((t) => t.credentials.listForAccount(a.id, 'api-token'))).map((c) => c.id)).toEqual([
+        'cred-t2',
+        'cred-t1',
+      ]);
+      expect((await tx((t) => t.credentials.listForAccount(a.id, 'session'))).map((c) => c.id)).toEqual([
+        'cred-x1',
+      ]);
+      expect((await tx((t) => t.credentials.listServiceKeys())).map((c) => c.id)).toEqual([
+        'cred-k2',
+        'cred-k1',
+      ]);
+    });
+
+    it("saves revocation and use with optimistic locking, and revokes an account's live sessions at once", async () => {
+      const a = await seedAccount();
+      const s1 = issue('session', a.id, at(0), 'r1').credential;
+      const s2 = issue('session', a.id, at(0), 'r2').credential;
+      const token = issue('api-token', a.id, at(0), 'r3').credential;
+      await tx(async (t) => {
+        await t.credentials.add(s1);
+        await t.credentials.add(s2);
+        await t.credentials.add(token);
+      });
+      const loaded = await tx((t) => t.credentials.get(s1.id));
+      const stale = await tx((t) => t.credentials.get(s1.id));
+      if (!loaded || !stale) throw new Error('missing');
+      loaded.touch(at(2));
+      await tx((t) => t.credentials.save(loaded));
+      stale.revoke(at(3));
+      await expect(tx((t) => t.credentials.save(stale))).rejects.toMatchObject({ code: 'concurrent-update' });
+      expect(await tx((t) => t.credentials.get(s1.id))).toMatchObject({
+        lastUsedAt: at(2),
+        revokedAt: null,
+        version: 2,
+      });
+      expect(await tx((t) => t.credentials.revokeSessions(a.id, at(4)))).toBe(2);
+      expect(await tx((t) => t.credentials.revokeSessions(a.id, at(5)))).toBe(0);
+      expect(await tx((t) => t.credentials.get(s2.id))).toMatchObject({ revokedAt: at(4) });
+      expect(await tx((t) => t.credentials.get(token.id))).toMatchObject({ revokedAt: null });
     });
   });
 }

@@ -1,3 +1,4 @@
+import type { Credential } from '../../domain/access/credential.js';
 import type { Account } from '../../domain/account/account.js';
 import type { AuditEntry } from '../../domain/audit/audit-entry.js';
 import type { Binding } from '../../domain/binding/binding.js';
@@ -84,6 +85,14 @@ export function createTables() {
       name: 'outbox message',
       versioned: false,
       indexes: { pending: (m) => (m.status === 'pending' ? 'yes' : null) },
+    }),
+    credentials: new Table<Credential>({
+      name: 'credential',
+      unique: { secretHash: (c) => c.secretHash },
+      indexes: {
+        account: (c) => (c.accountId ? `${c.accountId}|${c.kind}` : null),
+        serviceKey: (c) => (c.kind === 'service-key' ? 'yes' : null),
+      },
     }),
   };
 }

@@ -1,3 +1,4 @@
+import type { Credential, CredentialKind } from '../../domain/access/credential.js';
 import type { Account } from '../../domain/account/account.js';
 import type { AuditEntry } from '../../domain/audit/audit-entry.js';
 import type { Binding } from '../../domain/binding/binding.js';
@@ -16,6 +17,7 @@ import type {
   AuditRepository,
   BindingRepository,
   CloudAccountRepository,
+  CredentialRepository,
   MarketplaceEventRepository,
   MeteringRecordRepository,
   OutboxRepository,
@@ -371,6 +373,39 @@ class Outbox implements OutboxRepository {
   }
 }
 
+const newestFirst = (a: Credential, b: Credential) =>
+  b.createdAt.getTime() - a.createdAt.getTime() || byId(b, a);
+
+class Credentials implements CredentialRepository {
+  constructor(private readonly t: TxTables) {}
+  async get(id: string) {
+    return this.t.credentials.get(id);
+  }
+  async findBySecretHash(hash: string) {
+    return this.t.credentials.byUnique('secretHash', hash);
+  }
+  async listForAccount(accountId: string, kind: CredentialKind) {
+    return this.t.credentials.byIndex('account', `${accountId}|${kind}`).sort(newestFirst);
+  }
+  async listServiceKeys() {
+    return this.t.credentials.byIndex('serviceKey', 'yes').sort(newestFirst);
+  }
+  async add(c: Credential) {
+    this.t.credentials.insert(c);
+  }
+  async save(c: Credential) {
+    this.t.credentials.update(c);
+  }
+  async revokeSessions(accountId: string, now: Date) {
+    const live = this.t.credentials.byIndex('account', `${accountId}|session`, (c) => c.revokedAt === null);
+    for (const c of live) {
+      c.revokedAt = now;
+      this.t.credentials.update(c);
+    }
+    return live.length;
+  }
+}
+
 /** Repository ports over one transaction's tables. */
 export function buildRepositories(t: TxTables): TransactionContext {
   return {
@@ -385,5 +420,6 @@ export function buildRepositories(t: TxTables): TransactionContext {
     marketplaceEvents: new MarketplaceEvents(t),
     audit: new Audit(t),
     outbox: new Outbox(t),
+    credentials: new Credentials(t),
   };
 }
