@@ -1,0 +1,5 @@
+export * from './email/email-composer.js';
+export * from './email/email-document.js';
+export * from './email/email-templates.js';
+export * from './email/mailbox-notifier.js';
+export * from './email/smtp-notifier.js';
