@@ -1,0 +1,162 @@
+import { isDomainError, type UseCases } from '@billing-center/core';
+import type { Logger } from '../logger.js';
+
+export interface EventProcessorOptions {
+  /** Messages of different keys processed at once. */
+  readonly concurrency: number;
+  /** Past this many waiting messages, new ones are left to the sweep (they are stored: nothing is lost). */
+  readonly maxQueued: number;
+  /** How often the sweep retries stored but unprocessed messages. */
+  readonly sweepIntervalMs: number;
+  /** Attempts for a message whose processing lost an optimistic-lock race (then the sweep takes over). */
+  readonly conflictAttempts?: number;
+}
+
+interface Item {
+  readonly eventId: string;
+  readonly key: string;
+}
+
+/**
+ * Acts on stored messages right after they are acknowledged, off the request path, one message per key at a
+ * time, and sweeps periodically (and once at start) for anything stored but not processed — a crash between
+ * storing and processing, a failed attempt, or a message the queue had no room for.
+ */
+export class EventProcessor {
+  private readonly queue: Item[] = [];
+  private readonly activeKeys = new Set<string>();
+  private readonly idle = new Set<() => void>();
+  private running = 0;
+  private stopped = false;
+  private sweepTimer: NodeJS.Timeout | null = null;
+  private sweeping: Promise<void> | null = null;
+  private readonly conflictAttempts: number;
+
+  constructor(
+    private readonly useCases: Pick<UseCases, 'processMarketplaceEvent' | 'processPendingMarketplaceEvents'>,
+    private readonly options: EventProcessorOptions,
+    private readonly log: Logger,
+  ) {
+    this.conflictAttempts = options.conflictAttempts ?? 3;
+  }
+
+  /** Waiting and running messages. */
+  get backlog(): number {
+    return this.queue.length + this.running;
+  }
+
+  /** Queues a stored message; false when it is left to the sweep (stopping, or the queue is full). */
+  enqueue(eventId: string, key: string): boolean {
+    if (this.stopped || this.queue.length >= this.options.maxQueued) return false;
+    this.queue.push({ eventId, key });
+    this.pump();
+    return true;
+  }
+
+  /** Starts the periodic sweep, with a first pass now. */
+  start(): void {
+    if (this.sweepTimer || this.stopped) return;
+    const tick = () => {
+      void this.sweep().finally(() => {
+        if (!this.stopped) this.sweepTimer = setTimeout(tick, this.options.sweepIntervalMs);
+      });
+    };
+    this.sweepTimer = setTimeout(tick, 0);
+  }
+
+  /** One sweep: retries stored but unprocessed messages in batches until a batch comes back short. */
+  sweep(): Promise<void> {
+    this.sweeping ??= this.sweepOnce().finally(() => {
+      this.sweeping = null;
+    });
+    return this.sweeping;
+  }
+
+  private async sweepOnce(): Promise<void> {
+    const limit = 100;
+    try {
+      for (let pass = 0; pass < 100 && !this.stopped; pass += 1) {
+        const { processed, failed } = await this.useCases.processPendingMarketplaceEvents.execute({ limit });
+        if (processed + failed > 0) this.log.info({ processed, failed }, 'sweep: retried stored messages');
+        // A short batch means nothing else is waiting; a batch of failures only would just fail again.
+        if (processed + failed < limit || processed === 0) break;
+      }
+    } catch (err) {
+      this.log.error({ err }, 'sweep: could not list stored messages (the next sweep retries)');
+    }
+  }
+
+  /**
+   * Stops taking work and waits (at most `timeoutMs`) for the messages being processed; the ones still
+   * waiting stay stored and are taken by the next start's sweep.
+   */
+  async stop(timeoutMs: number): Promise<{ abandoned: number }> {
+    this.stopped = true;
+    if (this.sweepTimer) clearTimeout(this.sweepTimer);
+    this.sweepTimer = null;
+    const abandoned = this.queue.splice(0).length;
+    const done = Promise.all([
+      this.sweeping ?? Promise.resolve(),
+      new Promise<void>((resolve) => {
+        if (this.running === 0) resolve();
+        else this.idle.add(resolve);
+      }),
+    ]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      done,
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    return { abandoned };
+  }
+
+  /** Resolves when nothing is waiting, running or sweeping (tests, the benchmark). */
+  async drained(): Promise<void> {
+    for (;;) {
+      if (this.sweeping) await this.sweeping;
+      else if (this.running > 0) await new Promise<void>((resolve) => this.idle.add(resolve));
+      else return;
+    }
+  }
+
+  private pump(): void {
+    while (this.running < this.options.concurrency && !this.stopped) {
+      const index = this.queue.findIndex((item) => !this.activeKeys.has(item.key));
+      if (index < 0) return;
+      const [item] = this.queue.splice(index, 1) as [Item];
+      this.running += 1;
+      this.activeKeys.add(item.key);
+      void this.run(item).finally(() => {
+        this.running -= 1;
+        this.activeKeys.delete(item.key);
+        if (this.running === 0) {
+          for (const resolve of this.idle) resolve();
+          this.idle.clear();
+        }
+        this.pump();
+      });
+    }
+  }
+
+  private async run(item: Item): Promise<void> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const outcome = await this.useCases.processMarketplaceEvent.execute({ eventId: item.eventId });
+        this.log.info(
+          { eventId: item.eventId, status: outcome.status, outcome: outcome.outcome },
+          'marketplace message processed',
+        );
+        return;
+      } catch (err) {
+        const conflict = isDomainError(err) && err.kind === 'conflict';
+        if (conflict && attempt < this.conflictAttempts && !this.stopped) continue;
+        // Stored and marked failed by the use case: the sweep retries it.
+        this.log.warn({ err, eventId: item.eventId, attempt }, 'marketplace message not processed yet');
+        return;
+      }
+    }
+  }
+}
