@@ -22,7 +22,11 @@ describe('MailboxNotifier', () => {
 
   it('keeps the newest messages first, up to its capacity, with when and what they were', async () => {
     let t = Date.parse('2026-11-02T10:00:00Z');
-    const mailbox = new MailboxNotifier(CONTRACT_EMAIL, { capacity: 3, now: () => new Date((t += 1000)) });
+    const tick = () => {
+      t += 1000;
+      return new Date(t);
+    };
+    const mailbox = new MailboxNotifier(CONTRACT_EMAIL, { capacity: 3, now: tick });
     for (let n = 1; n <= 5; n += 1) await mailbox.notifyOwner(owner, 'workspace-fully-locked', fully(n));
     const kept = mailbox.messages();
     expect(kept.map((m) => m.subject)).toEqual([
