@@ -36,6 +36,8 @@ export interface Persistence {
 }
 
 const MIGRATIONS_TABLE = 'mikro_orm_migrations';
+/** How long a SQLite writer waits for another process's transaction before `database-unavailable`. */
+const SQLITE_BUSY_TIMEOUT_MS = 10_000;
 
 /** Opens the database the setting names and checks that it answers; fails once, naming the setting. */
 export async function createPersistence(options: PersistenceOptions = {}): Promise<Persistence> {
@@ -95,6 +97,13 @@ export async function createPersistence(options: PersistenceOptions = {}): Promi
     await orm.connect();
     const check = await orm.checkConnection();
     if (!check.ok) throw check.error ?? new Error(check.reason);
+    if (target.kind === 'sqlite' && target.path !== ':memory:') {
+      // Several processes (API, webhook, worker) share the file: readers never block the writer (WAL), and
+      // a writer waits for another's transaction instead of failing at once with SQLITE_BUSY.
+      const connection = orm.em.getConnection();
+      await connection.execute('pragma journal_mode = wal');
+      await connection.execute(`pragma busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+    }
   } catch (e) {
     await orm.close(true).catch(() => undefined);
     throw failed(e);
