@@ -1,0 +1,73 @@
+import { type Runtime, RuntimeToken } from '@billing-center/runtime';
+import type { FastifyInstance } from 'fastify';
+import { inject, injectable, optional } from 'inversify';
+import { buildApiApp } from '../app.js';
+import { ApiConfig } from '../config/api-config.js';
+import { ApiMetrics } from '../http/metrics.js';
+import type { DestinationStream } from '../http/request-log.js';
+
+/** Optional: where log lines go (standard output when unbound). */
+export const LogDestination = Symbol('LogDestination');
+
+/** The API over one runtime: builds the Fastify app once, listens, and shuts down in order. */
+@injectable()
+export class ApiServer {
+  private built: Promise<FastifyInstance> | null = null;
+  private closing: Promise<void> | null = null;
+
+  constructor(
+    @inject(RuntimeToken) private readonly runtime: Runtime,
+    @inject(ApiConfig) private readonly config: ApiConfig,
+    @inject(ApiMetrics) private readonly metrics: ApiMetrics,
+    @inject(LogDestination) @optional() private readonly logStream?: DestinationStream,
+  ) {}
+
+  /** The Fastify instance (for `inject` in tests, or to listen). */
+  app(): Promise<FastifyInstance> {
+    this.built ??= buildApiApp(
+      {
+        config: this.config,
+        useCases: this.runtime.useCases,
+        ctx: this.runtime.ctx,
+        metrics: this.metrics,
+        readiness: async () => {
+          const check = await this.runtime.persistence.orm.checkConnection();
+          if (!check.ok) throw check.error ?? new Error(check.reason);
+        },
+      },
+      { logStream: this.logStream },
+    );
+    return this.built;
+  }
+
+  /** Listens on the configured host and port (0: an ephemeral one) and answers the base URL. */
+  async listen(): Promise<string> {
+    const app = await this.app();
+    await app.listen({ host: this.config.host, port: this.config.port });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : this.config.port;
+    const host = this.config.host.includes(':') ? `[${this.config.host}]` : this.config.host;
+    return `http://${host}:${port}`;
+  }
+
+  /**
+   * Graceful shutdown: stop accepting connections, let in-flight requests finish (up to the configured
+   * timeout, then close what is left), then close the database pool and the AWS clients. Idempotent.
+   */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      if (this.built) {
+        const app = await this.built;
+        const timer = setTimeout(() => app.server.closeAllConnections(), this.config.shutdownTimeoutMs);
+        timer.unref();
+        try {
+          await app.close();
+        } finally {
+          clearTimeout(timer);
+        }
+      }
+      await this.runtime.close();
+    })();
+    return this.closing;
+  }
+}
