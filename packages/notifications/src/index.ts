@@ -1,3 +1,4 @@
+export * from './create-notifications.js';
 export * from './email/email-composer.js';
 export * from './email/email-document.js';
 export * from './email/email-templates.js';
@@ -6,3 +7,4 @@ export * from './email/smtp-notifier.js';
 export * from './events/domain-event-message.js';
 export * from './events/in-memory-domain-event-publisher.js';
 export * from './events/sns-domain-event-publisher.js';
+export * from './notifications-config.js';

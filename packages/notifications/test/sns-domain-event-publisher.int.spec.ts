@@ -219,7 +219,7 @@ describe('FIFO topics', () => {
     expect(fifoBody!.get('TopicArn')).toBe(fifo);
     expect(fifoBody!.get('MessageGroupId')).toBe(e.payload.workspaceId);
     expect(fifoBody!.get('MessageDeduplicationId')).toBe(e.id);
-    expect(JSON.parse(fifoBody!.get('Message')!)).toMatchObject({ id: e.id, type: e.type });
+    expect(JSON.parse(fifoBody?.get('Message') ?? 'null')).toMatchObject({ id: e.id, type: e.type });
     expect(standardBody!.has('MessageGroupId')).toBe(false);
     expect(standardBody!.has('MessageDeduplicationId')).toBe(false);
   });
