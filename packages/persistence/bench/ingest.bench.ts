@@ -70,6 +70,7 @@ if (!runPerDatabase(fileURLToPath(import.meta.url))) {
   const { useCases } = createTestCore({ now: '2026-11-02T12:00:00Z', uow: profile?.unitOfWork ?? db.uow });
   const items = ['time-series', 'log-events', 'trace-spans', 'rum-pv'];
   const start = performance.now();
+  const cpuStart = process.cpuUsage();
   let sent = 0;
   while (sent < RECORDS) {
     const records = [];
@@ -87,6 +88,7 @@ if (!runPerDatabase(fileURLToPath(import.meta.url))) {
     await useCases.recordUsage.execute({ records, by: { type: 'platform', keyId: 'bench' } });
   }
   const seconds = (performance.now() - start) / 1000;
+  const cpu = process.cpuUsage(cpuStart);
   const perSecond = sent / seconds;
   console.log(
     `ingest (${db.target.display}, RecordUsage in batches of ${fmt(BATCH)}, Node ${process.version})`,
@@ -94,6 +96,9 @@ if (!runPerDatabase(fileURLToPath(import.meta.url))) {
   console.log(`  ${fmt(sent)} usage records for ${fmt(WORKSPACES)} workspaces in ${seconds.toFixed(2)} s`);
   console.log(
     `  records/s: ${fmt(perSecond)}  (target on PostgreSQL ≥ ${fmt(TARGET)}; ratio ${(perSecond / TARGET).toFixed(2)})`,
+  );
+  console.log(
+    `  per 1,000-record batch: ${((seconds * 1000 * BATCH) / sent).toFixed(1)} ms wall, of which this process's CPU ${(((cpu.user + cpu.system) / 1000) * (BATCH / sent)).toFixed(1)} ms (the rest: the database and waiting)`,
   );
   console.log(`  peak RSS: ${peakRssMb().toFixed(0)} MB`);
   if (profile) console.log(`  time per repository method:\n${profile.report()}`);

@@ -1,10 +1,12 @@
 import type { Binding, BindingRepository } from '@billing-center/core';
 import { BindingSchema } from '../mapping/entity-schemas.js';
-import { chunks, type Session } from '../session.js';
+import type { Session } from '../session.js';
 
 /** Read-ahead key: bindings by workspace (see Session.hint). */
 export const OF_WORKSPACE = 'bindings-of-workspace';
 const ORDER = { from: 'asc', id: 'asc' } as const;
+const byFromThenId = (a: Binding, b: Binding) =>
+  a.from.getTime() - b.from.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 export class MikroOrmBindingRepository implements BindingRepository {
   constructor(private readonly s: Session) {}
@@ -25,10 +27,8 @@ export class MikroOrmBindingRepository implements BindingRepository {
     if (!batch) return this.s.find(BindingSchema, { workspaceId }, { orderBy: ORDER });
     // the workspaces loaded together are asked about one by one next: load all their bindings at once
     const byWorkspace = new Map<string, Binding[]>(batch.map((id) => [id, []]));
-    for (const part of chunks(batch, 1000)) {
-      for (const b of await this.s.find(BindingSchema, { workspaceId: { $in: part } }, { orderBy: ORDER }))
-        byWorkspace.get(b.workspaceId)?.push(b);
-    }
+    for (const b of (await this.s.findIn(BindingSchema, 'workspaceId', batch)).sort(byFromThenId))
+      byWorkspace.get(b.workspaceId)?.push(b);
     for (const [id, list] of byWorkspace) this.s.remember(OF_WORKSPACE, id, list);
     this.s.hint(
       'cloud-account',

@@ -1,6 +1,6 @@
 import type { UsageRecord, UsageRepository } from '@billing-center/core';
 import { UsageRecordSchema } from '../mapping/entity-schemas.js';
-import { chunks, type Session } from '../session.js';
+import type { Session } from '../session.js';
 
 /** Years past 9999 do not survive PostgreSQL's timestamp text format: treat them as "no bound". */
 const LAST_REPRESENTABLE = Date.UTC(9999, 11, 31);
@@ -13,10 +13,8 @@ export class MikroOrmUsageRepository implements UsageRepository {
   constructor(private readonly s: Session) {}
   async findByKeys(keys: readonly string[]) {
     const found = new Map<string, UsageRecord>();
-    for (const part of chunks([...new Set(keys)], 1000)) {
-      for (const u of await this.s.find(UsageRecordSchema, { idempotencyKey: { $in: part } }))
-        found.set(u.idempotencyKey, u);
-    }
+    for (const u of await this.s.findIn(UsageRecordSchema, 'idempotencyKey', keys))
+      found.set(u.idempotencyKey, u);
     return keys.map((k) => found.get(k)).filter((u): u is UsageRecord => u !== undefined);
   }
   /** Multi-row inserts; a key already stored fails the whole call with `duplicate-key`. */
@@ -24,17 +22,14 @@ export class MikroOrmUsageRepository implements UsageRepository {
     return this.s.insert(UsageRecordSchema, records);
   }
   async listPendingForPayers(cloudAccountIds: readonly string[], upToHour: Date | null) {
-    const out: UsageRecord[] = [];
-    for (const part of chunks([...new Set(cloudAccountIds)], 1000)) {
-      out.push(
-        ...(await this.s.find(UsageRecordSchema, {
-          payerCloudAccountId: { $in: part },
-          status: 'pending',
-          ...(upToHour && bounded(upToHour) ? { hour: { $lte: upToHour } } : {}),
-        })),
-      );
-    }
-    return out.sort(byHourThenId);
+    const pending = await this.s.findIn(
+      UsageRecordSchema,
+      'payerCloudAccountId',
+      cloudAccountIds,
+      { status: 'pending' },
+      upToHour && bounded(upToHour) ? { property: 'hour', value: upToHour } : undefined,
+    );
+    return pending.sort(byHourThenId);
   }
   listForWorkspace(workspaceId: string, from: Date, to: Date) {
     return this.s.find(
