@@ -80,6 +80,8 @@ export const snsWebhookPlugin: FastifyPluginAsync<WebhookAppDeps> = async (app, 
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // An answer given while shutting down closes its keep-alive connection, so that the close completes.
+    if (deps.readiness.stopping) reply.header('connection', 'close');
   });
 
   const send = (reply: FastifyReply, answer: Answer) => {

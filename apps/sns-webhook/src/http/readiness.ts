@@ -12,7 +12,7 @@ export interface ReadinessProbe {
 
 /** `/readyz`: ready while not shutting down and the database answers (a store would fail otherwise). */
 export class Readiness {
-  private stopping = false;
+  private stopped = false;
 
   constructor(
     private readonly probe: ReadinessProbe,
@@ -21,11 +21,15 @@ export class Readiness {
 
   /** From now on the load balancer is told to send nothing new here. */
   markStopping(): void {
-    this.stopping = true;
+    this.stopped = true;
+  }
+
+  get stopping(): boolean {
+    return this.stopped;
   }
 
   async check(): Promise<ReadinessReport> {
-    if (this.stopping) {
+    if (this.stopped) {
       return { ready: false, body: { status: 'stopping', database: 'unknown', reason: 'shutting down' } };
     }
     let timer: NodeJS.Timeout | undefined;

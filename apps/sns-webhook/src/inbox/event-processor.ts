@@ -27,6 +27,7 @@ export class EventProcessor {
   private readonly activeKeys = new Set<string>();
   private readonly idle = new Set<() => void>();
   private running = 0;
+  private pumpScheduled = false;
   private stopped = false;
   private sweepTimer: NodeJS.Timeout | null = null;
   private sweeping: Promise<void> | null = null;
@@ -49,7 +50,14 @@ export class EventProcessor {
   enqueue(eventId: string, key: string): boolean {
     if (this.stopped || this.queue.length >= this.options.maxQueued) return false;
     this.queue.push({ eventId, key });
-    this.pump();
+    // Not now: the request that stored it first writes its answer, so the acknowledgement stays fast.
+    if (!this.pumpScheduled) {
+      this.pumpScheduled = true;
+      setImmediate(() => {
+        this.pumpScheduled = false;
+        this.pump();
+      });
+    }
     return true;
   }
 
@@ -118,6 +126,7 @@ export class EventProcessor {
     for (;;) {
       if (this.sweeping) await this.sweeping;
       else if (this.running > 0) await new Promise<void>((resolve) => this.idle.add(resolve));
+      else if (this.queue.length > 0 && !this.stopped) await new Promise<void>((r) => setImmediate(r));
       else return;
     }
   }
