@@ -59,6 +59,8 @@ export interface WorkspaceRepository {
   listGraceExpired(now: Date, limit: number): Promise<Workspace[]>;
   add(workspace: Workspace): Promise<void>;
   save(workspace: Workspace): Promise<void>;
+  /** `save` for many at once (the cancellation cascade); all or nothing within the transaction. */
+  saveMany(workspaces: readonly Workspace[]): Promise<void>;
 }
 
 export const CloudAccountRepository = Symbol('CloudAccountRepository');
@@ -96,8 +98,12 @@ export interface BindingRepository {
   findCovering(workspaceId: string, hour: Date): Promise<Binding | null>;
   listForWorkspace(workspaceId: string): Promise<Binding[]>;
   listForCloudAccount(cloudAccountId: string): Promise<Binding[]>;
+  /** The open binding of each of these workspaces that has one. */
+  findOpenMany(workspaceIds: readonly string[]): Promise<Binding[]>;
   add(binding: Binding): Promise<void>;
+  addMany(bindings: readonly Binding[]): Promise<void>;
   save(binding: Binding): Promise<void>;
+  saveMany(bindings: readonly Binding[]): Promise<void>;
 }
 
 export const UsageRepository = Symbol('UsageRepository');

@@ -291,7 +291,13 @@ describe('flow 5: cancelling on AWS', () => {
       expect(b0?.to?.toISOString()).toBe('2026-11-02T14:00:00.000Z');
     }
     await core.useCases.dispatchOutbox.execute({ limit: 500 });
-    expect(core.notifier.owners.map((n) => n.template)).toContain('cloud-subscription-cancelled');
+    const email = core.notifier.owners.find((n) => n.template === 'cloud-subscription-cancelled');
+    // the owner learns until when each workspace can still be unlocked
+    expect(email?.data.workspaces).toEqual(
+      expect.arrayContaining(
+        [workspace, second].map((w) => ({ id: w.id, name: w.name, graceEndsAt: '2026-11-16T13:10:00.000Z' })),
+      ),
+    );
     expect(core.publisher.events.filter((e) => e.type === 'workspace.locked')).toHaveLength(2);
   });
 });

@@ -39,12 +39,24 @@ export class MikroOrmBindingRepository implements BindingRepository {
   listForCloudAccount(cloudAccountId: string) {
     return this.s.find(BindingSchema, { cloudAccountId }, { orderBy: { from: 'asc', id: 'asc' } });
   }
+  async findOpenMany(workspaceIds: readonly string[]) {
+    // a workspace's history is short (one change a month at most): filter the open one here
+    return (await this.s.findIn(BindingSchema, 'workspaceId', workspaceIds)).filter((b) => b.to === null);
+  }
   add(binding: Binding) {
     this.s.forget(OF_WORKSPACE);
     return this.s.insert(BindingSchema, [binding]);
   }
+  addMany(bindings: readonly Binding[]) {
+    this.s.forget(OF_WORKSPACE);
+    return this.s.insert(BindingSchema, bindings);
+  }
   save(binding: Binding) {
     this.s.forget(OF_WORKSPACE);
     return this.s.update(BindingSchema, binding);
+  }
+  saveMany(bindings: readonly Binding[]) {
+    this.s.forget(OF_WORKSPACE);
+    return this.s.updateMany(BindingSchema, bindings);
   }
 }

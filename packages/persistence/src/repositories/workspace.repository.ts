@@ -45,6 +45,9 @@ export class MikroOrmWorkspaceRepository implements WorkspaceRepository {
   add(workspace: Workspace) {
     return this.s.insert(WorkspaceSchema, [workspace]);
   }
+  saveMany(workspaces: readonly Workspace[]) {
+    return this.s.updateMany(WorkspaceSchema, workspaces);
+  }
   save(workspace: Workspace) {
     return this.s.update(WorkspaceSchema, workspace);
   }

@@ -154,6 +154,27 @@ export function defineRepositoryContracts(h: ContractHarness, factory: UnitOfWor
   });
 
   describe('WorkspaceRepository', () => {
+    it('saves many at once with optimistic locking, all or nothing', async () => {
+      const a = await seedAccount();
+      const list = [0, 1, 2].map(() => mother.workspace({ ownerAccountId: a.id }));
+      await tx(async (t) => {
+        for (const w of list) await t.workspaces.add(w);
+      });
+      const loaded = await tx((t) => t.workspaces.getMany(list.map((w) => w.id)));
+      const stale = await tx((t) => t.workspaces.getMany(list.map((w) => w.id)));
+      for (const w of loaded) w.name = `renamed ${w.id}`;
+      await tx((t) => t.workspaces.saveMany(loaded));
+      expect(
+        (await tx((t) => t.workspaces.getMany(list.map((w) => w.id)))).map((w) => [w.name, w.version]),
+      ).toEqual(list.map((w) => [`renamed ${w.id}`, 2]));
+      stale[0]!.name = 'lost update';
+      stale[1]!.name = 'lost update';
+      await expect(tx((t) => t.workspaces.saveMany(stale.slice(0, 2)))).rejects.toMatchObject({
+        code: 'concurrent-update',
+      });
+      expect((await tx((t) => t.workspaces.get(list[1]!.id)))?.name).toBe(`renamed ${list[1]!.id}`);
+    });
+
     it('lists by owner with filters and cursor pagination in id order', async () => {
       const a = await seedAccount();
       const b = await seedAccount();
@@ -355,6 +376,28 @@ export function defineRepositoryContracts(h: ContractHarness, factory: UnitOfWor
         open.id,
       ]);
       expect((await tx((t) => t.bindings.listForCloudAccount('ca-1'))).map((b) => b.id)).toEqual([closed.id]);
+    });
+
+    it('finds, adds and saves many at once (the cancellation cascade), with optimistic locking', async () => {
+      const old = mother.binding({ workspaceId: 'ws-a', cloudAccountId: 'ca-1', from: at(0), to: at(1) });
+      const openA = mother.binding({ workspaceId: 'ws-a', cloudAccountId: 'ca-1', from: at(1) });
+      const openB = mother.binding({ workspaceId: 'ws-b', cloudAccountId: 'ca-1', from: at(0) });
+      await tx((t) => t.bindings.addMany([old, openA, openB]));
+      const open = await tx((t) => t.bindings.findOpenMany(['ws-a', 'ws-b', 'ws-c', 'ws-a']));
+      expect(open.map((b) => b.id).sort()).toEqual([openA.id, openB.id].sort());
+      const stale = await tx((t) => t.bindings.findOpenMany(['ws-b']));
+      for (const b of open) b.close(at(3), 'subscription-cancelled');
+      await tx((t) => t.bindings.saveMany(open));
+      expect(await tx((t) => t.bindings.findOpenMany(['ws-a', 'ws-b']))).toEqual([]);
+      expect(await tx((t) => t.bindings.findCovering('ws-b', at(2)))).toMatchObject({
+        to: at(3),
+        endReason: 'subscription-cancelled',
+        version: 2,
+      });
+      for (const b of stale) b.close(at(4), 'billing-method-changed');
+      await expect(tx((t) => t.bindings.saveMany(stale))).rejects.toMatchObject({
+        code: 'concurrent-update',
+      });
     });
   });
 

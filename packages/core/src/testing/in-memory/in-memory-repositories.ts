@@ -112,6 +112,9 @@ class Workspaces implements WorkspaceRepository {
   async save(w: Workspace) {
     this.t.workspaces.update(w);
   }
+  async saveMany(list: readonly Workspace[]) {
+    for (const w of list) this.t.workspaces.update(w);
+  }
 }
 
 class CloudAccounts implements CloudAccountRepository {
@@ -196,11 +199,20 @@ class Bindings implements BindingRepository {
       .byIndex('cloudAccount', caId, (b) => b.cloudAccountId === caId)
       .sort(byTime((b) => b.from));
   }
+  async findOpenMany(wsIds: readonly string[]) {
+    return present(await Promise.all([...new Set(wsIds)].map((id) => this.findOpen(id))));
+  }
   async add(b: Binding) {
     this.t.bindings.insert(b);
   }
+  async addMany(list: readonly Binding[]) {
+    for (const b of list) this.t.bindings.insert(b);
+  }
   async save(b: Binding) {
     this.t.bindings.update(b);
+  }
+  async saveMany(list: readonly Binding[]) {
+    for (const b of list) this.t.bindings.update(b);
   }
 }
 

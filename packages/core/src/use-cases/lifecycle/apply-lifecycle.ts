@@ -5,7 +5,7 @@ import type { TransactionContext } from '../../ports/repositories.js';
 import { DAY_MS, HOUR_MS, hourStart } from '../../shared/time.js';
 import type { CoreContext } from '../core-context.js';
 import type { Journal } from '../support/journal.js';
-import { switchPayer } from '../support/payer.js';
+import { switchPayers } from '../support/payer.js';
 
 type EndReason = Extract<LockReason, 'cloud-subscription-cancelled' | 'cloud-subscription-failed'>;
 /** A subscription that ended (cancelled, or its payment failed): its workspaces are unlinked and locked. */
@@ -80,12 +80,12 @@ export async function applyLifecycleEvent(
     await restoreWorkspaces(ctx, tx, journal, ca, now);
   } else if (isEnded(from) && isEnded(to)) {
     // failed ⇄ cancelled: the workspaces stay locked, under the reason the history ends with.
-    for (const ws of await tx.workspaces.listLockedByCloudAccount(ca.id)) {
-      if (ws.lockReason !== 'cloud-subscription-cancelled' && ws.lockReason !== 'cloud-subscription-failed')
-        continue;
-      ws.lockReason = reasonFor(to);
-      await tx.workspaces.save(ws);
-    }
+    const relabel = (await tx.workspaces.listLockedByCloudAccount(ca.id)).filter(
+      (ws) =>
+        ws.lockReason === 'cloud-subscription-cancelled' || ws.lockReason === 'cloud-subscription-failed',
+    );
+    for (const ws of relabel) ws.lockReason = reasonFor(to);
+    await tx.workspaces.saveMany(relabel);
   }
   return `${from}->${to}`;
 }
@@ -100,25 +100,30 @@ async function endSubscription(
   now: Date,
 ): Promise<void> {
   const cancelled = reason === 'cloud-subscription-cancelled';
-  const locked: Array<{ id: string; name: string }> = [];
-  for (const ws of await tx.workspaces.listSettledBy(ca.id)) {
-    const newlyLocked = ws.applyLock(reason, now, ctx.config.lockGraceDays * DAY_MS, ca.id);
-    await switchPayer(
-      tx,
-      ctx.ids,
-      ws,
-      null,
-      now,
-      cancelled ? 'subscription-cancelled' : 'subscription-failed',
-      false,
-    );
-    await tx.workspaces.save(ws);
-    locked.push({ id: ws.id, name: ws.name });
+  const locked: Array<{ id: string; name: string; graceEndsAt: string | null }> = [];
+  // every workspace of the AWS account at once: a few statements, not a few per workspace
+  const settled = await tx.workspaces.listSettledBy(ca.id);
+  const newlyLocked = new Set(
+    settled
+      .filter((ws) => ws.applyLock(reason, now, ctx.config.lockGraceDays * DAY_MS, ca.id))
+      .map((ws) => ws.id),
+  );
+  await switchPayers(
+    tx,
+    ctx.ids,
+    settled.map((ws) => ({ ws, method: null })),
+    now,
+    cancelled ? 'subscription-cancelled' : 'subscription-failed',
+    false,
+  );
+  await tx.workspaces.saveMany(settled);
+  for (const ws of settled) {
+    locked.push({ id: ws.id, name: ws.name, graceEndsAt: ws.lockGraceEndsAt?.toISOString() ?? null });
     journal.audit('workspace.unlinked', { type: 'workspace', id: ws.id }, ws.ownerAccountId, {
       cloudAccountId: ca.id,
       reason,
     });
-    if (newlyLocked) {
+    if (newlyLocked.has(ws.id)) {
       journal.audit('workspace.locked', { type: 'workspace', id: ws.id }, ws.ownerAccountId, {
         reason,
         cloudAccountId: ca.id,
@@ -134,10 +139,9 @@ async function endSubscription(
   }
   // Nothing is billed for hours after the end: unsent records for them are withdrawn, and usage still
   // waiting for this account is reported as not billable.
-  for (const r of await tx.metering.listUnsentFrom(ca.id, ceilHour(endedAt))) {
-    r.withdraw(cancelled ? 'subscription-cancelled' : 'subscription-failed', now);
-    await tx.metering.saveMany([r]);
-  }
+  const unsent = await tx.metering.listUnsentFrom(ca.id, ceilHour(endedAt));
+  for (const r of unsent) r.withdraw(cancelled ? 'subscription-cancelled' : 'subscription-failed', now);
+  if (unsent.length) await tx.metering.saveMany(unsent);
   const waiting = await tx.usage.listPendingForPayers([ca.id], null);
   for (const u of waiting) u.markNotBillable(cancelled ? 'subscription-cancelled' : 'subscription-failed');
   if (waiting.length) await tx.usage.saveMany(waiting);
@@ -171,24 +175,24 @@ async function restoreWorkspaces(
   now: Date,
 ): Promise<void> {
   const restored: Array<{ id: string; name: string }> = [];
-  for (const ws of await tx.workspaces.listLockedByCloudAccount(ca.id)) {
-    if (
-      ws.isDissolved ||
-      (ws.lockReason !== 'cloud-subscription-cancelled' && ws.lockReason !== 'cloud-subscription-failed')
-    )
-      continue;
-    const reason = ws.lockReason;
-    ws.clearLock();
-    await switchPayer(
-      tx,
-      ctx.ids,
-      ws,
-      { kind: 'cloud-account', cloudAccountId: ca.id },
-      now,
-      'billing-method-changed',
-      false,
-    );
-    await tx.workspaces.save(ws);
+  const back = (await tx.workspaces.listLockedByCloudAccount(ca.id)).filter(
+    (ws) =>
+      !ws.isDissolved &&
+      (ws.lockReason === 'cloud-subscription-cancelled' || ws.lockReason === 'cloud-subscription-failed'),
+  );
+  const reasons = new Map(back.map((ws) => [ws.id, ws.lockReason]));
+  for (const ws of back) ws.clearLock();
+  await switchPayers(
+    tx,
+    ctx.ids,
+    back.map((ws) => ({ ws, method: { kind: 'cloud-account' as const, cloudAccountId: ca.id } })),
+    now,
+    'billing-method-changed',
+    false,
+  );
+  await tx.workspaces.saveMany(back);
+  for (const ws of back) {
+    const reason = reasons.get(ws.id);
     restored.push({ id: ws.id, name: ws.name });
     journal.audit('workspace.unlocked', { type: 'workspace', id: ws.id }, ws.ownerAccountId, {
       lockReason: reason,

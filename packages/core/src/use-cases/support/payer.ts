@@ -17,11 +17,40 @@ export async function switchPayer(
   endReason: BindingEndReason,
   countsAsCustomerChange: boolean,
 ): Promise<void> {
+  await switchPayers(tx, ids, [{ ws, method }], now, endReason, countsAsCustomerChange);
+}
+
+/**
+ * `switchPayer` for many workspaces with a few statements whatever their number (a cancellation locks
+ * every workspace of the AWS account at once). The caller saves the workspaces.
+ */
+export async function switchPayers(
+  tx: TransactionContext,
+  ids: IdGenerator,
+  moves: ReadonlyArray<{ ws: Workspace; method: BillingMethod | null }>,
+  now: Date,
+  endReason: BindingEndReason,
+  countsAsCustomerChange: boolean,
+): Promise<void> {
+  if (moves.length === 0) return;
   const boundary = nextHour(now);
-  await closeOpenBinding(tx, ws.id, boundary, endReason);
-  ws.setBillingMethod(method, now, countsAsCustomerChange);
-  if (method?.kind === 'cloud-account')
-    await openBinding(tx, ids, ws.id, method.cloudAccountId, boundary, now);
+  const open = new Map(
+    (await tx.bindings.findOpenMany(moves.map((m) => m.ws.id))).map((b) => [b.workspaceId, b]),
+  );
+  const closed: Binding[] = [];
+  const opened: Binding[] = [];
+  for (const { ws, method } of moves) {
+    const binding = open.get(ws.id);
+    if (binding) {
+      binding.close(boundary, endReason);
+      closed.push(binding);
+    }
+    ws.setBillingMethod(method, now, countsAsCustomerChange);
+    if (method?.kind === 'cloud-account')
+      opened.push(newBinding(ids, ws.id, method.cloudAccountId, boundary, now));
+  }
+  if (closed.length) await tx.bindings.saveMany(closed);
+  if (opened.length) await tx.bindings.addMany(opened);
 }
 
 export async function closeOpenBinding(
@@ -36,26 +65,17 @@ export async function closeOpenBinding(
   await tx.bindings.save(open);
 }
 
-export async function openBinding(
-  tx: TransactionContext,
-  ids: IdGenerator,
-  workspaceId: string,
-  cloudAccountId: string,
-  from: Date,
-  now: Date,
-): Promise<void> {
-  await tx.bindings.add(
-    new Binding({
-      id: ids.next(),
-      workspaceId,
-      cloudAccountId,
-      from,
-      to: null,
-      endReason: null,
-      createdAt: now,
-      version: 1,
-    }),
-  );
+function newBinding(ids: IdGenerator, workspaceId: string, cloudAccountId: string, from: Date, now: Date) {
+  return new Binding({
+    id: ids.next(),
+    workspaceId,
+    cloudAccountId,
+    from,
+    to: null,
+    endReason: null,
+    createdAt: now,
+    version: 1,
+  });
 }
 
 /** A new workspace's first method covers its creation hour: there is no earlier payer. */
@@ -66,5 +86,6 @@ export async function bindNewWorkspace(
   now: Date,
 ): Promise<void> {
   const m = ws.method;
-  if (m?.kind === 'cloud-account') await openBinding(tx, ids, ws.id, m.cloudAccountId, hourStart(now), now);
+  if (m?.kind === 'cloud-account')
+    await tx.bindings.add(newBinding(ids, ws.id, m.cloudAccountId, hourStart(now), now));
 }

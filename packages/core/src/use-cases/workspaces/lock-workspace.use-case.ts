@@ -68,7 +68,7 @@ export class LockWorkspace {
       if (owner)
         journal.notifyOwner(owner, 'workspaces-locked', {
           reason: input.reason,
-          workspaces: [{ id: ws.id, name: ws.name }],
+          workspaces: [{ id: ws.id, name: ws.name, graceEndsAt: ws.lockGraceEndsAt?.toISOString() ?? null }],
         });
       await journal.flush(tx);
       return ws;
