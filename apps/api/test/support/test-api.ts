@@ -179,3 +179,60 @@ export async function deliver(api: TestApi, b: FakeBuyer, action: string, occurr
   });
   return useCases.processMarketplaceEvent.execute({ eventId: r.eventId });
 }
+
+/**
+ * The documented first commercial registration, over the API: AWS posts the token, the buyer completes the
+ * ticket as a new account (workspace name, language, terms) and is signed in.
+ */
+export async function activatedCustomer(
+  api: TestApi,
+  o: { buyer?: FakeBuyer; siteId?: string; partition?: 'aws' | 'aws-cn' } = {},
+) {
+  const b = o.buyer ?? newBuyer(o.partition ?? 'aws');
+  const ticketId = await openTicket(api, b);
+  const username = unique('act');
+  const password = 'correct horse battery staple';
+  const res = await api.app.inject({
+    method: 'POST',
+    url: `/v1/registration-tickets/${ticketId}/new-account`,
+    payload: {
+      account: { username, email: `${username}@example.com`, password, company: 'Acme' },
+      workspace: { name: 'Production', language: 'en', ...(o.siteId ? { siteId: o.siteId } : {}) },
+      termsAccepted: true,
+    },
+  });
+  if (res.statusCode !== 201) throw new Error(`activation failed: ${res.statusCode} ${res.body}`);
+  const body = res.json();
+  const cookie = cookieFrom(res);
+  const customer: Customer = {
+    accountId: body.account.id,
+    username: body.account.username,
+    password,
+    cookie,
+    csrfToken: body.session.csrfToken,
+    headers: { cookie, 'x-csrf-token': body.session.csrfToken },
+  };
+  return {
+    customer,
+    buyer: b,
+    ticketId,
+    cloudAccountId: body.cloudAccount.id as string,
+    workspaceId: body.workspaces[0].id as string,
+  };
+}
+
+let buyers = 0;
+/** A new AWS Marketplace buyer of the test products (license ARN + AWS account id). */
+export function newBuyer(partition: 'aws' | 'aws-cn' = 'aws', o: Partial<FakeBuyer> = {}): FakeBuyer {
+  buyers += 1;
+  const n = Date.now() % 1_000_000_000;
+  const acct = String(200000000000 + n * 100 + (buyers % 100));
+  return {
+    partition,
+    productCode: partition === 'aws' ? 'prodglobal0001' : 'prodchina0001',
+    customerIdentifier: null,
+    customerAwsAccountId: acct,
+    licenseArn: `arn:${partition}:license-manager::${acct}:license:l-${acct}${buyers.toString(16)}`,
+    ...o,
+  };
+}
