@@ -84,6 +84,13 @@ function trustProxyFromEnv(env: Env): boolean | number {
  */
 export function readApiConfig(env: Env = process.env): ApiConfig {
   const runtime = readRuntimeConfig(env);
+  if (runtime.core.products.length === 0) {
+    // the fulfillment URL can accept no buyer without them (and the AWS adapters need a partition)
+    throw configError(
+      'MARKETPLACE_PRODUCTS',
+      'must list the AWS Marketplace products sold, as partition:productCode pairs such as aws:abc123,aws-cn:def456',
+    );
+  }
   const logLevel = env.LOG_LEVEL?.trim().toLowerCase() || 'info';
   if (!LOG_LEVELS.includes(logLevel))
     throw configError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);

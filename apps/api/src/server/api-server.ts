@@ -58,11 +58,16 @@ export class ApiServer {
     this.closing ??= (async () => {
       if (this.built) {
         const app = await this.built;
+        // keep-alive connections go idle once their request is answered: close each one then, and
+        // whatever is still busy when the timeout ends
+        const idle = setInterval(() => app.server.closeIdleConnections(), 50);
         const timer = setTimeout(() => app.server.closeAllConnections(), this.config.shutdownTimeoutMs);
+        idle.unref();
         timer.unref();
         try {
           await app.close();
         } finally {
+          clearInterval(idle);
           clearTimeout(timer);
         }
       }

@@ -18,6 +18,7 @@ export type DatabaseKind = 'sqlite' | 'postgresql';
 export const TEST_ENV: Record<string, string> = {
   MARKETPLACE_PRODUCTS: TEST_PRODUCTS.map((p) => `${p.partition}:${p.productCode}`).join(','),
   PUBLIC_URL: 'https://billing.example.com',
+  PORT: '0',
   COOKIE_SECURE: 'true',
   LOG_LEVEL: 'silent',
   RATE_LIMIT_PER_MINUTE: '0',
