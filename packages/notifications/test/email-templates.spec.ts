@@ -57,10 +57,21 @@ describe('owner emails on the payloads the core writes', () => {
     expect(email.text).toContain('Billing Center > Workspace Management');
     expect(email.text).toContain('another registered AWS account with an active subscription');
     expect(email.text).toContain(`subscribe again with AWS account ${data.customerAwsAccountId}`);
-    expect(email.text).toContain(
-      'For 14 days from the lock (the grace period) you can still read its history, unlock it or dissolve it',
+    // the core gives each locked workspace its grace end, so the email names the date
+    expect(email.text).toMatch(
+      /Until \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC \(the end of the grace period\) you can still read its history, unlock it or dissolve it/,
     );
     expect(email.text).toContain(`Registered cloud account: ${data.cloudAccountId}`);
+    // a payload without the date (written before the core carried it) falls back to the length of the period
+    const { workspaces, ...rest } = data as { workspaces: Array<{ id: string; name: string }> };
+    const older = renderOwnerEmail(
+      'cloud-subscription-cancelled',
+      { ...rest, workspaces: workspaces.map(({ id, name }) => ({ id, name })) },
+      brand,
+    );
+    expect(older.text).toContain(
+      'For 14 days from the lock (the grace period) you can still read its history, unlock it or dissolve it',
+    );
   });
 
   it('a failed subscription says so, with the same way out', () => {
