@@ -10,11 +10,18 @@ export interface EventProcessorOptions {
   readonly sweepIntervalMs: number;
   /** Attempts for a message whose processing lost an optimistic-lock race (then the sweep takes over). */
   readonly conflictAttempts?: number;
+  /**
+   * When a message is parked (no registered buyer matches), look again after these delays: the buyer's
+   * registration may have been committing at that very moment (see `recheckParked`). Default 1 s and 5 s.
+   */
+  readonly parkedRecheckDelaysMs?: readonly number[];
 }
 
 interface Item {
   readonly eventId: string;
   readonly key: string;
+  /** How many parked re-checks this item has had. */
+  readonly recheck: number;
 }
 
 /**
@@ -32,6 +39,8 @@ export class EventProcessor {
   private sweepTimer: NodeJS.Timeout | null = null;
   private sweeping: Promise<void> | null = null;
   private readonly conflictAttempts: number;
+  private readonly parkedRecheckDelaysMs: readonly number[];
+  private readonly recheckTimers = new Set<NodeJS.Timeout>();
 
   constructor(
     private readonly useCases: Pick<UseCases, 'processMarketplaceEvent' | 'processPendingMarketplaceEvents'>,
@@ -39,6 +48,7 @@ export class EventProcessor {
     private readonly log: Logger,
   ) {
     this.conflictAttempts = options.conflictAttempts ?? 3;
+    this.parkedRecheckDelaysMs = options.parkedRecheckDelaysMs ?? [1_000, 5_000];
   }
 
   /** Waiting and running messages. */
@@ -47,9 +57,9 @@ export class EventProcessor {
   }
 
   /** Queues a stored message; false when it is left to the sweep (stopping, or the queue is full). */
-  enqueue(eventId: string, key: string): boolean {
+  enqueue(eventId: string, key: string, recheck = 0): boolean {
     if (this.stopped || this.queue.length >= this.options.maxQueued) return false;
-    this.queue.push({ eventId, key });
+    this.queue.push({ eventId, key, recheck });
     // Not now: the request that stored it first writes its answer, so the acknowledgement stays fast.
     if (!this.pumpScheduled) {
       this.pumpScheduled = true;
@@ -102,6 +112,8 @@ export class EventProcessor {
     this.stopped = true;
     if (this.sweepTimer) clearTimeout(this.sweepTimer);
     this.sweepTimer = null;
+    for (const timer of this.recheckTimers) clearTimeout(timer);
+    this.recheckTimers.clear();
     const abandoned = this.queue.splice(0).length;
     const done = Promise.all([
       this.sweeping ?? Promise.resolve(),
@@ -150,6 +162,24 @@ export class EventProcessor {
     }
   }
 
+  /**
+   * A message is parked when no registered buyer matches it, and a registration applies the parked messages
+   * it finds. But the two can run at the same time: the message's transaction finds no buyer (the
+   * registration has not committed) while the registration's finds no parked message (the parking has not
+   * committed), and the message would stay parked with the buyer registered. Looking again a little later,
+   * once both have committed, applies it. (The core could close this race itself; see the README.)
+   */
+  private recheckParked(item: Item): void {
+    const delay = this.parkedRecheckDelaysMs[item.recheck];
+    if (delay === undefined || this.stopped) return;
+    const timer = setTimeout(() => {
+      this.recheckTimers.delete(timer);
+      this.enqueue(item.eventId, item.key, item.recheck + 1);
+    }, delay);
+    timer.unref();
+    this.recheckTimers.add(timer);
+  }
+
   private async run(item: Item): Promise<void> {
     for (let attempt = 1; ; attempt += 1) {
       try {
@@ -158,6 +188,7 @@ export class EventProcessor {
           { eventId: item.eventId, status: outcome.status, outcome: outcome.outcome },
           'marketplace message processed',
         );
+        if (outcome.status === 'parked') this.recheckParked(item);
         return;
       } catch (err) {
         const conflict = isDomainError(err) && err.kind === 'conflict';

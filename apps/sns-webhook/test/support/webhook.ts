@@ -129,6 +129,8 @@ export class StorageFaults {
   failNextInserts = 0;
   /** Every insert fails while set. */
   failAllInserts = false;
+  /** Only inserts of these messages fail (all of them when unset). */
+  only: ((event: MarketplaceEvent) => boolean) | null = null;
   readonly failures: string[] = [];
 
   wrap(inner: UnitOfWork): UnitOfWork {
@@ -143,7 +145,8 @@ export class StorageFaults {
       get: (target, prop, receiver) => {
         if (prop !== 'add') return Reflect.get(target, prop, receiver);
         return async (event: MarketplaceEvent) => {
-          if (this.failAllInserts || this.failNextInserts > 0) {
+          const armed = this.failAllInserts || this.failNextInserts > 0;
+          if (armed && (this.only === null || this.only(event))) {
             if (this.failNextInserts > 0) this.failNextInserts -= 1;
             this.failures.push(event.messageId);
             throw new Error('Connection terminated unexpectedly');
@@ -181,6 +184,11 @@ export interface TestWebhookOptions {
   readonly snsNow?: () => number;
   readonly fetcher?: CertificateFetcher & { calls: string[] };
   readonly overrides?: WebhookOverrides;
+  /**
+   * The real AWS side (the simulator): the runtime's AWS Marketplace adapters, the HTTPS certificate
+   * fetcher and the real SubscribeURL GET, instead of the fake marketplace and the recorders.
+   */
+  readonly realAws?: boolean;
 }
 
 export async function startTestWebhook(database: string, o: TestWebhookOptions = {}): Promise<TestWebhook> {
@@ -195,10 +203,14 @@ export async function startTestWebhook(database: string, o: TestWebhookOptions =
     {
       notifier,
       publisher,
-      marketplace: { resolver: marketplace, meteringGateway: marketplace, entitlements: marketplace },
       hasher: new TestPasswordHasher(),
-      certificateFetcher: fetcher,
-      httpGet: http,
+      ...(o.realAws
+        ? {}
+        : {
+            marketplace: { resolver: marketplace, meteringGateway: marketplace, entitlements: marketplace },
+            certificateFetcher: fetcher,
+            httpGet: http,
+          }),
       unitOfWork: (uow) => faults.wrap(uow),
       ...(o.snsNow ? { snsNow: o.snsNow } : {}),
       ...o.overrides,
