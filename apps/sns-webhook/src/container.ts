@@ -14,6 +14,11 @@ import {
   UseCases,
 } from '@billing-center/core';
 import {
+  createNotifications,
+  type Notifications,
+  readNotificationsConfig,
+} from '@billing-center/notifications';
+import {
   bindRuntime,
   openRuntime,
   type Runtime,
@@ -66,14 +71,28 @@ export async function createContainer(env: Env = process.env, overrides: Webhook
   const config = readWebhookConfig(env);
   const runtimeConfig = readRuntimeConfig(env);
   const logger = overrides.logger ?? createLogger(config.logLevel);
-  const runtime = await openRuntime(runtimeConfig, {
-    ...(await notificationParts(env, overrides)),
-    ...(overrides.marketplace ? { marketplace: overrides.marketplace } : {}),
-    ...(overrides.clock ? { clock: overrides.clock } : {}),
-    ...(overrides.ids ? { ids: overrides.ids } : {}),
-    ...(overrides.hasher ? { hasher: overrides.hasher } : {}),
-    onMeteringEvent: (event) => logger.warn({ event }, 'metering gateway event'),
-  });
+  // Owner and operator email and the domain-event publisher (SMTP and SNS, or their development stand-ins)
+  const notifications: Notifications | null =
+    overrides.notifier && overrides.publisher
+      ? null
+      : createNotifications(readNotificationsConfig(env), {
+          onDevelopmentEvent: (event) => logger.debug({ event }, 'domain event (development publisher)'),
+        });
+  let runtime: Runtime;
+  try {
+    runtime = await openRuntime(runtimeConfig, {
+      notifier: overrides.notifier ?? notifications!.notifier,
+      publisher: overrides.publisher ?? notifications!.publisher,
+      ...(overrides.marketplace ? { marketplace: overrides.marketplace } : {}),
+      ...(overrides.clock ? { clock: overrides.clock } : {}),
+      ...(overrides.ids ? { ids: overrides.ids } : {}),
+      ...(overrides.hasher ? { hasher: overrides.hasher } : {}),
+      onMeteringEvent: (event) => logger.warn({ event }, 'metering gateway event'),
+    });
+  } catch (e) {
+    await notifications?.close();
+    throw e;
+  }
   // The use cases read `ctx.uow` on every call, so a wrapper put here is the one every use case uses.
   if (overrides.unitOfWork) runtime.ctx.uow = overrides.unitOfWork(runtime.ctx.uow);
 
@@ -156,7 +175,10 @@ export async function createContainer(env: Env = process.env, overrides: Webhook
         config,
         logger: c.get<Logger>(Logger),
         processor: c.get(EventProcessor),
-        closeRuntime: () => rt.close(),
+        closeRuntime: async () => {
+          await rt.close();
+          await notifications?.close();
+        },
         outbox: config.outboxDispatchIntervalMs === null ? null : rt.useCases.dispatchOutbox,
         app: {
           config,
@@ -171,15 +193,4 @@ export async function createContainer(env: Env = process.env, overrides: Webhook
     })
     .inSingletonScope();
   return container;
-}
-
-/** Owner/operator notifications and the domain-event publisher: the tests' doubles, or the real ones. */
-async function notificationParts(
-  _env: Env,
-  overrides: WebhookOverrides,
-): Promise<Pick<RuntimeParts, 'notifier' | 'publisher'>> {
-  if (overrides.notifier && overrides.publisher) {
-    return { notifier: overrides.notifier, publisher: overrides.publisher };
-  }
-  throw new Error('notifications are not wired yet');
 }
