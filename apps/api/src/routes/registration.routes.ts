@@ -1,6 +1,6 @@
 import type { RegistrationResult } from '@billing-center/core';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import Type from 'typebox';
+import Type, { type Static } from 'typebox';
 import type { ApiDependencies } from '../app.js';
 import { csrfTokenFor, customerOf, metaOf, PUBLIC, setSessionCookie } from '../http/auth.js';
 import { presentAccount, presentCloudAccount, presentTicket, presentWorkspace } from '../http/presenters.js';
@@ -10,6 +10,7 @@ import {
   RegistrationResultSchema,
   RegistrationTicketSchema,
   ref,
+  type SessionSchema,
   STRICT,
 } from '../http/schemas.js';
 import { RegisterAccountBody } from './account.routes.js';
@@ -118,21 +119,26 @@ export const registrationRoutes: FastifyPluginAsyncTypebox<{
         { ticketId, ...request.body },
         meta,
       );
-      const signedIn = await useCases.signIn.execute(
-        { login: result.account.username, password: request.body.account.password },
-        meta,
-      );
-      const expiresAt = signedIn.session.expiresAt ?? new Date(ctx.clock.now().getTime() + 3_600_000);
-      setSessionCookie(reply, cookieName, config.cookieSecure, signedIn.token, expiresAt);
-      return reply.code(201).send({
-        ...present(result),
-        session: {
+      // The registration is committed; signing in is a convenience. If it fails the account still exists and
+      // the customer signs in as usual, so the answer stays 201 (without a session) and the cause is logged.
+      let session: Static<typeof SessionSchema> | undefined;
+      try {
+        const signedIn = await useCases.signIn.execute(
+          { login: result.account.username, password: request.body.account.password },
+          meta,
+        );
+        const expiresAt = signedIn.session.expiresAt ?? new Date(ctx.clock.now().getTime() + 3_600_000);
+        setSessionCookie(reply, cookieName, config.cookieSecure, signedIn.token, expiresAt);
+        session = {
           id: signedIn.session.id,
           expiresAt: expiresAt.toISOString(),
           csrfToken: csrfTokenFor(signedIn.token),
           account: presentAccount(signedIn.account),
-        },
-      });
+        };
+      } catch (e) {
+        request.log.warn({ err: e }, 'registered, but could not start a session');
+      }
+      return reply.code(201).send({ ...present(result), ...(session ? { session } : {}) });
     },
   );
 

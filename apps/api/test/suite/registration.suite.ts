@@ -178,6 +178,24 @@ export function defineRegistrationSuite(database: DatabaseKind) {
       expect(again.json().error.code).toBe('registration-ticket-used');
     });
 
+    it('still answers 201 when the registration is committed but the session cannot start', async () => {
+      const ticketId = await openTicket(api, newBuyer());
+      const signIn = api.runtime.useCases.signIn;
+      const original = signIn.execute;
+      signIn.execute = async () => {
+        throw new Error('session store down');
+      };
+      try {
+        const res = await newAccount(ticketId);
+        expect(res.statusCode).toBe(201);
+        expect(res.json().session).toBeUndefined();
+        expect(res.cookies).toEqual([]);
+        expect(res.json().workspaces).toHaveLength(1);
+      } finally {
+        signIn.execute = original;
+      }
+    });
+
     it('refuses an activation without accepted terms or with a taken username, writing nothing', async () => {
       const ticketId = await openTicket(api, newBuyer());
       const noTerms = await newAccount(ticketId, { termsAccepted: false });
