@@ -138,11 +138,17 @@ export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
         if (p.via === 'service-key') throw customerOnly();
         break;
       case 'session':
-        if (p?.via !== 'session')
+        if (!p)
           throw new HttpError(
             401,
             'unauthenticated',
             'This endpoint needs a browser session; sign in first.',
+          );
+        if (p.via !== 'session')
+          throw new HttpError(
+            403,
+            'session-required',
+            'This endpoint needs a signed-in browser session; bearer tokens and keys cannot call it.',
           );
         break;
       case 'service':

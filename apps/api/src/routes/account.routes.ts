@@ -165,7 +165,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDependencies; c
       schema: {
         tags: ['session'],
         summary: 'The current browser session and its CSRF token (after a page reload)',
-        response: { 200: ref(SessionSchema), ...errors(401) },
+        response: { 200: ref(SessionSchema), ...errors(401, 403) },
       },
     },
     async (request) => {

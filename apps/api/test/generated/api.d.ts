@@ -2381,6 +2381,15 @@ export interface paths {
                     };
                 };
                 /** @description The one error body of every endpoint. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The one error body of every endpoint. */
                 429: {
                     headers: {
                         [name: string]: unknown;

@@ -170,7 +170,8 @@ export function defineSessionSuite(database: DatabaseKind) {
         headers: bearer,
         payload: { name: 'x' },
       });
-      expect(minted.statusCode).toBe(401);
+      expect(minted.statusCode).toBe(403);
+      expect(minted.json().error.code).toBe('session-required');
       const list = await api.app.inject({ method: 'GET', url: '/v1/me/api-tokens', headers: bearer });
       expect(list.json().items).toEqual([expect.objectContaining({ id: apiToken.id, name: 'deploy' })]);
       expect(list.body).not.toContain(token);
