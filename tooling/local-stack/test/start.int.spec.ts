@@ -1,0 +1,153 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+
+const dir = mkdtempSync(join(tmpdir(), 'billing-center-local-stack-'));
+let stack: ChildProcess | null = null;
+afterAll(async () => {
+  // a failed test still stops the launcher politely, so that it stops its children too
+  if (stack && stack.exitCode === null) {
+    const child = stack;
+    await new Promise<void>((done) => {
+      const force = setTimeout(() => {
+        child.kill('SIGKILL');
+        done();
+      }, 15_000);
+      child.once('exit', () => {
+        clearTimeout(force);
+        done();
+      });
+      child.kill('SIGTERM');
+    });
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('pnpm start (the local stack)', () => {
+  it('starts the simulator, the API and the webhook wired together, and stops them all on SIGTERM', async () => {
+    const [simulator, api, webhook] = [await freePort(), await freePort(), await freePort()];
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/start.ts'], {
+      cwd: fileURLToPath(new URL('..', import.meta.url)),
+      env: {
+        ...process.env,
+        LOCAL_SIMULATOR_PORT: String(simulator),
+        LOCAL_API_PORT: String(api),
+        LOCAL_WEBHOOK_PORT: String(webhook),
+        DATABASE_URL: join(dir, 'billing-center.sqlite'),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    stack = child;
+    let output = '';
+    child.stderr?.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve, reject) => {
+      child.stdout?.on('data', (d: Buffer) => {
+        output += d.toString();
+        if (output.includes('local-stack: ready')) resolve();
+      });
+      void exited.then((code) => reject(new Error(`the stack stopped (${code}):\n${output.slice(-4000)}`)));
+    });
+
+    const sim = `http://127.0.0.1:${simulator}`;
+    const apiUrl = `http://127.0.0.1:${api}`;
+    expect((await fetch(`${apiUrl}/healthz`)).status).toBe(200);
+    expect((await fetch(`${apiUrl}/readyz`)).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${webhook}/healthz`)).status).toBe(200);
+    // the webhook confirmed its subscription to every Marketplace topic of the simulator
+    const subscriptions = (await (await fetch(`${sim}/_admin/sns/subscriptions`)).json()) as Array<{
+      endpoint: string;
+      confirmed: boolean;
+    }>;
+    const mine = subscriptions.filter((s) => s.endpoint === `http://127.0.0.1:${webhook}/sns`);
+    expect(mine.length).toBeGreaterThan(0);
+    expect(mine.every((s) => s.confirmed)).toBe(true);
+
+    // A buyer subscribes and clicks "Set up your account": the token reaches the API's fulfillment URL,
+    // is resolved against the simulator, and the browser is sent to a new registration ticket.
+    const subscription = (await (
+      await fetch(`${sim}/_admin/subscriptions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ productCode: 'bcglobal0000000000000001', buyerAccountId: '210987654321' }),
+      })
+    ).json()) as { id: string };
+    const { token } = (await (
+      await fetch(`${sim}/_admin/subscriptions/${subscription.id}/tokens`, { method: 'POST' })
+    ).json()) as { token: string };
+    const landing = await fetch(`${apiUrl}/marketplace/aws/fulfillment`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ 'x-amzn-marketplace-token': token }).toString(),
+      redirect: 'manual',
+    });
+    expect(landing.status).toBe(303);
+    const location = landing.headers.get('location') ?? '';
+    expect(location).toContain('/registration/');
+    expect(location).not.toContain(encodeURIComponent(token).slice(0, 20));
+
+    // The customer completes it as a new account with a first workspace (flow 1), settled by the new cloud
+    // account; the subscribe-success that reached the webhook before that is applied on completion.
+    const ticketId = location.split('/registration/')[1] ?? '';
+    const registered = await fetch(`${apiUrl}/v1/registration-tickets/${ticketId}/new-account`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        account: {
+          username: 'local-stack',
+          email: 'local-stack@example.com',
+          password: 'a long enough password',
+          company: 'Local Stack Ltd',
+        },
+        workspace: { name: 'Production', language: 'en' },
+        termsAccepted: true,
+      }),
+    });
+    expect(registered.status).toBe(201);
+    const result = (await registered.json()) as { workspaces: Array<{ id: string }> };
+    const cookie = (registered.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    const workspaceId = result.workspaces[0]?.id;
+    const readWorkspace = async () =>
+      (await (await fetch(`${apiUrl}/v1/workspaces/${workspaceId}`, { headers: { cookie } })).json()) as {
+        locked: boolean;
+        lock: { reason: string } | null;
+        billingMethod: unknown;
+      };
+    expect(await readWorkspace()).toMatchObject({ locked: false, lock: null });
+
+    // The buyer cancels on AWS (flow 5): SNS brings unsubscribe-pending, then unsubscribe-success, to the
+    // webhook, and the workspace ends unlinked and locked — what the customer then sees through the API.
+    await fetch(`${sim}/_admin/subscriptions/${subscription.id}/cancel`, { method: 'POST' });
+    const until = Date.now() + 60_000;
+    let seen = await readWorkspace();
+    while (seen.lock?.reason !== 'cloud-subscription-cancelled' && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 250));
+      seen = await readWorkspace();
+    }
+    expect(seen).toMatchObject({
+      locked: true,
+      lock: { reason: 'cloud-subscription-cancelled' },
+      billingMethod: null,
+    });
+
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    stack = null;
+  }, 240_000);
+});

@@ -1,0 +1,4 @@
+import { baseVitestConfig } from '@billing-center/vitest-config';
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig(baseVitestConfig());
