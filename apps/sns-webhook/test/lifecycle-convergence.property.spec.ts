@@ -20,7 +20,7 @@ import { newBuyer, registerBuyer } from './support/customers.js';
 import { marketplaceMessage, signedNotification } from './support/signing.js';
 import { DATABASES, postSns, startTestWebhook, type TestWebhook } from './support/webhook.js';
 
-const RUNS = Number(process.env.FC_NUM_RUNS ?? 20);
+const RUNS = Number(process.env.FC_NUM_RUNS ?? 15);
 
 interface Message {
   readonly action: LifecycleAction;

@@ -62,11 +62,13 @@ describe('the webhook process', () => {
       });
       expect(refused.status).toBe(400);
       // structured logs, each line JSON, carrying the request id
-      await waitFor(() => p.output().includes('"requestId":"req-42"'), 5_000, p.output);
-      const line = p
-        .output()
-        .split('\n')
-        .find((l) => l.includes('"requestId":"req-42"') && l.includes('sns-malformed'));
+      const refusal = () =>
+        p
+          .output()
+          .split('\n')
+          .find((l) => l.includes('"requestId":"req-42"') && l.includes('sns-malformed'));
+      await waitFor(() => refusal() !== undefined, 10_000, p.output);
+      const line = refusal();
       expect(JSON.parse(line ?? '{}')).toMatchObject({
         level: 40,
         code: 'sns-malformed',
