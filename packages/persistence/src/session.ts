@@ -5,6 +5,7 @@ import {
   type EntitySchema,
   type FilterQuery,
   type FindOptions,
+  LockMode,
 } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { toDomainError } from './driver-errors.js';
@@ -51,6 +52,35 @@ function pgArray(values: readonly unknown[]): string {
   return `{${values.map(item).join(',')}}`;
 }
 
+const PG_LOCK_CLAUSES: Partial<Record<LockMode, string>> = {
+  [LockMode.PESSIMISTIC_READ]: 'for share',
+  [LockMode.PESSIMISTIC_WRITE]: 'for update',
+  [LockMode.PESSIMISTIC_PARTIAL_READ]: 'for share skip locked',
+  [LockMode.PESSIMISTIC_PARTIAL_WRITE]: 'for update skip locked',
+  [LockMode.PESSIMISTIC_READ_OR_FAIL]: 'for share nowait',
+  [LockMode.PESSIMISTIC_WRITE_OR_FAIL]: 'for update nowait',
+};
+
+/** The part of a `pg` client a transaction uses. */
+export interface PgConnection {
+  query(
+    text: string,
+    values?: unknown[],
+  ): Promise<{ rows: Record<string, unknown>[]; rowCount: number | null }>;
+}
+
+/**
+ * `?` placeholders (as knex and MikroORM write them) to PostgreSQL's `$1, $2, …`. Only for the statements
+ * this package writes itself: none has a `?` inside a literal or an identifier.
+ */
+export function toNumberedPlaceholders(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => {
+    n += 1;
+    return `$${n}`;
+  });
+}
+
 /** `MeteringRecord` → `metering record`, as the core's errors name entities. */
 const labelOf = (schema: EntitySchema<Row>) =>
   schema.meta.className.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
@@ -78,6 +108,8 @@ export class Session {
     readonly em: SqlEntityManager,
     readonly dialect: Dialect,
     readonly database: string,
+    /** PostgreSQL: the pooled connection this transaction runs on (statements go to it directly). */
+    private readonly pg: PgConnection | null = null,
   ) {}
 
   private mapOf(schema: EntitySchema<Row>): Map<string, object> {
@@ -169,6 +201,10 @@ export class Session {
    * paths' array literals in JavaScript (that took ~90% of a 3,000-row insert).
    */
   private async raw<R>(sql: string, params: unknown[], method: 'all' | 'run'): Promise<R> {
+    if (this.pg) {
+      const result = await this.pg.query(toNumberedPlaceholders(sql), params);
+      return (method === 'all' ? result.rows : { affectedRows: result.rowCount }) as R;
+    }
     const connection = this.em.getConnection();
     const ctx = this.em.getTransactionContext();
     if (this.dialect !== 'postgresql') return connection.execute(sql, params as Loose, method, ctx) as R;
@@ -194,6 +230,14 @@ export class Session {
         .where(where as Loose);
       if (options.orderBy) qb.orderBy(options.orderBy as Loose);
       if (options.limit !== undefined) qb.limit(options.limit);
+      if (this.pg) {
+        // MikroORM writes the SQL; the transaction's own connection runs it (no knex transaction layer).
+        // The lock clause is added here: MikroORM refuses one outside its own transactions.
+        const native = qb.getKnexQuery().toSQL().toNative();
+        const clause = options.lockMode === undefined ? undefined : PG_LOCK_CLAUSES[options.lockMode];
+        const lock = clause ? ` ${clause}` : '';
+        return this.pg.query(native.sql + lock, native.bindings as unknown[]).then((r) => r.rows);
+      }
       if (options.lockMode !== undefined) qb.setLockMode(options.lockMode);
       return qb.execute<Record<string, unknown>[]>('all', false);
     });
@@ -315,6 +359,8 @@ export class Session {
   async get<T extends Row>(schema: EntitySchema<T>, id: string): Promise<T | null> {
     const hit = this.mapOf(schema as unknown as EntitySchema<Row>).get(id);
     if (hit) return hit as T;
+    // by primary key, the most frequent read: no query building
+    if (this.pg) return (await this.getMany(schema, [id]))[0] ?? null;
     return this.findOne(schema, { id } as FilterQuery<T>);
   }
 
@@ -515,12 +561,18 @@ export class Session {
     let n = 0;
     for (const part of chunks(gone, 1000)) {
       // The filter again: a row another transaction changed meanwhile (a ticket just completed) stays.
-      n += await this.run(() =>
-        this.em.nativeDelete(
-          schema as Loose,
-          { $and: [where, { id: { $in: part.map((e) => e.id) } }] } as Loose,
-        ),
-      );
+      const filter = { $and: [where, { id: { $in: part.map((e) => e.id) } }] } as Loose;
+      n += await this.run(async () => {
+        if (!this.pg) return this.em.nativeDelete(schema as Loose, filter);
+        const native = this.em
+          .createQueryBuilder(schema.meta.className)
+          .delete()
+          .where(filter)
+          .getKnexQuery()
+          .toSQL()
+          .toNative();
+        return (await this.pg.query(native.sql, native.bindings as unknown[])).rowCount ?? 0;
+      });
       for (const e of part) m.delete(e.id);
     }
     return n;

@@ -1,9 +1,10 @@
 import type { TransactionContext, UnitOfWork } from '@billing-center/core';
-import type { MikroORM } from '@mikro-orm/core';
+import { isDomainError } from '@billing-center/core';
+import { DriverException, type MikroORM } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { toDomainError } from './driver-errors.js';
 import { buildRepositories } from './repositories/index.js';
-import { type Dialect, Session } from './session.js';
+import { type Dialect, type PgConnection, Session } from './session.js';
 
 /**
  * One EntityManager fork and one database transaction per call: everything the work writes commits
@@ -17,6 +18,7 @@ export class MikroOrmUnitOfWork implements UnitOfWork {
   ) {}
 
   async transaction<T>(work: (tx: TransactionContext) => Promise<T>): Promise<T> {
+    if (this.dialect === 'postgresql') return this.onPooledConnection(work);
     try {
       const em = this.orm.em.fork() as SqlEntityManager;
       return await em.transactional(async (txEm) => {
@@ -30,4 +32,52 @@ export class MikroOrmUnitOfWork implements UnitOfWork {
       throw toDomainError(e, this.database);
     }
   }
+
+  /**
+   * PostgreSQL: BEGIN, the work's statements and COMMIT on one connection taken from the pool, without
+   * knex's and MikroORM's transaction layers (they cost more CPU than a short transaction's queries: about
+   * 0.8 ms per transaction, paid by every API request). MikroORM still writes the SQL of filtered reads.
+   */
+  private async onPooledConnection<T>(work: (tx: TransactionContext) => Promise<T>): Promise<T> {
+    const em = this.orm.em.fork() as SqlEntityManager;
+    const client = em.getConnection().getKnex().client as unknown as PooledClient;
+    const convert = (e: unknown) =>
+      toDomainError(
+        e instanceof DriverException || isDomainError(e) || !(e instanceof Error)
+          ? e
+          : em.getDriver().convertException(e),
+        this.database,
+      );
+    let connection: PgConnection & { __knex__disposed?: unknown };
+    try {
+      connection = (await client.acquireConnection()) as PgConnection;
+    } catch (e) {
+      throw convert(e);
+    }
+    try {
+      await connection.query('begin');
+      const session = new Session(em, this.dialect, this.database, connection);
+      const result = await work(buildRepositories(session));
+      // A statement failed and the work carried on: the transaction is poisoned, never half-committed.
+      if (session.failure) throw session.failure;
+      await connection.query('commit');
+      return result;
+    } catch (e) {
+      try {
+        await connection.query('rollback');
+      } catch (rollbackFailure) {
+        // the connection is gone: the pool must not hand it out again
+        connection.__knex__disposed ??= rollbackFailure;
+      }
+      throw convert(e);
+    } finally {
+      await client.releaseConnection(connection);
+    }
+  }
+}
+
+/** knex's client: the connection pool the PostgreSQL transactions take their connection from. */
+interface PooledClient {
+  acquireConnection(): Promise<unknown>;
+  releaseConnection(connection: unknown): Promise<unknown>;
 }

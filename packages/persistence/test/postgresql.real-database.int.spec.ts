@@ -6,7 +6,6 @@ import {
   UsageRecord,
 } from '@billing-center/core';
 import { createTestCore, mother } from '@billing-center/core/testing';
-import type { SqlEntityManager } from '@mikro-orm/knex';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createPersistence, type Persistence } from '../src/index.js';
 import { openPostgres, postgresUrlFor, recreatePostgresDatabase, truncateAll } from './support/databases.js';
@@ -300,8 +299,8 @@ describe('atomicity and errors', () => {
       ws!.rename('Lost');
       await tx.workspaces.save(ws!);
       // the server ends this session, as a failover or a network cut would
-      const em = (tx.workspaces as unknown as { s: { em: SqlEntityManager } }).s.em;
-      await em.execute('select pg_terminate_backend(pg_backend_pid())').catch(() => undefined);
+      const own = (tx.workspaces as unknown as { s: { pg: { query(sql: string): Promise<unknown> } } }).s.pg;
+      await own.query('select pg_terminate_backend(pg_backend_pid())').catch(() => undefined);
       await tx.workspaces.get('anything');
     });
     await expect(attempt).rejects.toBeInstanceOf(UnavailableError);

@@ -7,8 +7,9 @@ export class MikroOrmCredentialRepository implements CredentialRepository {
   get(id: string) {
     return this.s.get(CredentialSchema, id);
   }
-  findBySecretHash(secretHash: string) {
-    return this.s.findOne(CredentialSchema, { secretHash });
+  /** Every authenticated request asks this: the plain indexed lookup, no query building. */
+  async findBySecretHash(secretHash: string) {
+    return (await this.s.findIn(CredentialSchema, 'secretHash', [secretHash]))[0] ?? null;
   }
   listForAccount(accountId: string, kind: CredentialKind) {
     return this.s.find(CredentialSchema, { accountId, kind }, { orderBy: { createdAt: 'desc', id: 'desc' } });
