@@ -12,6 +12,7 @@ function scripted(answer: (eventId: string, call: number) => Promise<ProcessOutc
   const running = new Set<string>();
   let overlap = false;
   const sweeps: number[] = [];
+  const parkedPasses: number[] = [];
   const useCases = {
     processMarketplaceEvent: {
       execute: async ({ eventId }: { eventId: string }) => {
@@ -33,8 +34,14 @@ function scripted(answer: (eventId: string, call: number) => Promise<ProcessOutc
         return sweeps.length < 3 ? { processed: limit, failed: 0 } : { processed: 7, failed: 0 };
       },
     },
+    applyParkedMarketplaceEvents: {
+      execute: async () => {
+        parkedPasses.push(sweeps.length);
+        return { applied: 0 };
+      },
+    },
   };
-  return { useCases: useCases as never, calls, sweeps, overlapped: () => overlap };
+  return { useCases: useCases as never, calls, sweeps, parkedPasses, overlapped: () => overlap };
 }
 
 const options = { concurrency: 4, maxQueued: 100, sweepIntervalMs: 60_000 };
@@ -110,5 +117,7 @@ describe('EventProcessor', () => {
     const p = new EventProcessor(s.useCases, options, silent);
     await p.sweep();
     expect(s.sweeps).toEqual([100, 100, 100]);
+    // then, once per sweep, parked messages whose buyer registered meanwhile
+    expect(s.parkedPasses).toEqual([3]);
   });
 });

@@ -43,7 +43,10 @@ export class EventProcessor {
   private readonly recheckTimers = new Set<NodeJS.Timeout>();
 
   constructor(
-    private readonly useCases: Pick<UseCases, 'processMarketplaceEvent' | 'processPendingMarketplaceEvents'>,
+    private readonly useCases: Pick<
+      UseCases,
+      'processMarketplaceEvent' | 'processPendingMarketplaceEvents' | 'applyParkedMarketplaceEvents'
+    >,
     private readonly options: EventProcessorOptions,
     private readonly log: Logger,
   ) {
@@ -98,6 +101,12 @@ export class EventProcessor {
         if (processed + failed > 0) this.log.info({ processed, failed }, 'sweep: retried stored messages');
         // A short batch means nothing else is waiting; a batch of failures only would just fail again.
         if (processed + failed < limit || processed === 0) break;
+      }
+      // parked messages whose buyer registered meanwhile (a registration racing the message, or a match
+      // through an identifier the cloud account learned later)
+      if (!this.stopped) {
+        const { applied } = await this.useCases.applyParkedMarketplaceEvents.execute();
+        if (applied > 0) this.log.info({ applied }, 'sweep: applied parked messages of registered buyers');
       }
     } catch (err) {
       this.log.error({ err }, 'sweep: could not list stored messages (the next sweep retries)');

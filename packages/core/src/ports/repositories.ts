@@ -152,7 +152,8 @@ export const MarketplaceEventRepository = Symbol('MarketplaceEventRepository');
 export interface MarketplaceEventRepository {
   get(id: string): Promise<MarketplaceEvent | null>;
   findByMessageId(messageId: string): Promise<MarketplaceEvent | null>;
-  listParked(partition: AwsPartition): Promise<MarketplaceEvent[]>;
+  /** Parked events of a partition, oldest first; only those received at or after `receivedSince` if given. */
+  listParked(partition: AwsPartition, receivedSince?: Date): Promise<MarketplaceEvent[]>;
   /** Received or failed events not processed yet, oldest first. */
   listUnprocessed(limit: number): Promise<MarketplaceEvent[]>;
   listForCloudAccount(cloudAccountId: string): Promise<MarketplaceEvent[]>;

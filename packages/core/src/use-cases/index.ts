@@ -16,6 +16,7 @@ import { RegisterAccount } from './accounts/register-account.use-case.js';
 import { SetAnyBillingMethod } from './accounts/set-any-billing-method.use-case.js';
 import type { CoreContext } from './core-context.js';
 import {
+  ApplyParkedMarketplaceEvents,
   ProcessMarketplaceEvent,
   ProcessPendingMarketplaceEvents,
   ReceiveMarketplaceEvent,
@@ -73,6 +74,7 @@ export function createUseCases(ctx: CoreContext) {
     receiveMarketplaceEvent: new ReceiveMarketplaceEvent(ctx),
     processMarketplaceEvent: new ProcessMarketplaceEvent(ctx),
     processPendingMarketplaceEvents: new ProcessPendingMarketplaceEvents(ctx),
+    applyParkedMarketplaceEvents: new ApplyParkedMarketplaceEvents(ctx),
     recordUsage: new RecordUsage(ctx),
     planMetering: new PlanMetering(ctx),
     submitMetering: new SubmitMetering(ctx),

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { UNPARK_WINDOW_MS } from '../../src/index.js';
 import { activatedCustomer, buyer, createTestCore, customer, deliver, HOUR, read } from '../support.js';
 
 /** The six flows of the product documentation, end to end on the in-memory adapters. */
@@ -175,6 +176,64 @@ describe('flow 2: subscribing on the Marketplace product page', () => {
         by: customer(other.account.id),
       }),
     ).rejects.toMatchObject({ code: 'cloud-account-registered-elsewhere' });
+  });
+});
+
+describe('a message parked while its registration was committing', () => {
+  // On a real database the processor and the registration can each look before the other commits: the
+  // processor finds no cloud account and parks the message, the registration finds nothing parked.
+  async function racedMessage(action: string) {
+    const core = createTestCore();
+    const { cloudAccount, workspace, buyer: b } = await activatedCustomer(core);
+    core.clock.advance(10 * 60_000);
+    const stored = await core.useCases.receiveMarketplaceEvent.execute({
+      source: 'sns',
+      messageId: `raced-${action}`,
+      action,
+      partition: b.partition,
+      productCode: b.productCode,
+      customerIdentifier: b.customerIdentifier,
+      customerAwsAccountId: b.customerAwsAccountId,
+      licenseArn: b.licenseArn,
+      occurredAt: core.clock.now(),
+      payload: JSON.stringify({ action }),
+    });
+    await core.ctx.uow.transaction(async (tx) => {
+      const e = await tx.marketplaceEvents.get(stored.eventId);
+      e!.status = 'parked';
+      e!.attempts = 1;
+      await tx.marketplaceEvents.save(e!);
+    });
+    return { core, cloudAccount, workspace, eventId: stored.eventId };
+  }
+
+  it("is applied by the inbox's parked pass once the registration is visible", async () => {
+    const { core, cloudAccount, workspace, eventId } = await racedMessage('unsubscribe-success');
+    expect(await core.useCases.applyParkedMarketplaceEvents.execute()).toEqual({ applied: 1 });
+    expect(await read(core, (tx) => tx.marketplaceEvents.get(eventId))).toMatchObject({
+      status: 'processed',
+      cloudAccountId: cloudAccount.id,
+    });
+    expect((await read(core, (tx) => tx.cloudAccounts.get(cloudAccount.id)))?.state).toBe('cancelled');
+    expect((await read(core, (tx) => tx.workspaces.get(workspace.id)))?.lockReason).toBe(
+      'cloud-subscription-cancelled',
+    );
+    // applied once: the next pass finds nothing parked
+    expect(await core.useCases.applyParkedMarketplaceEvents.execute()).toEqual({ applied: 0 });
+  });
+
+  it('is left parked while no cloud account matches', async () => {
+    const core = createTestCore();
+    await deliver(core, buyer('aws'), 'subscribe-success', core.clock.now());
+    expect(await core.useCases.applyParkedMarketplaceEvents.execute()).toEqual({ applied: 0 });
+    expect(await read(core, (tx) => tx.marketplaceEvents.listParked('aws'))).toHaveLength(1);
+  });
+
+  it('is not looked at any more once it was parked longer ago than the sweep window', async () => {
+    const { core, eventId } = await racedMessage('unsubscribe-success');
+    core.clock.advance(UNPARK_WINDOW_MS + HOUR);
+    expect(await core.useCases.applyParkedMarketplaceEvents.execute()).toEqual({ applied: 0 });
+    expect((await read(core, (tx) => tx.marketplaceEvents.get(eventId)))?.status).toBe('parked');
   });
 });
 

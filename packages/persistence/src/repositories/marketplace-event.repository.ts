@@ -10,10 +10,10 @@ export class MikroOrmMarketplaceEventRepository implements MarketplaceEventRepos
   findByMessageId(messageId: string) {
     return this.s.findOne(MarketplaceEventSchema, { messageId });
   }
-  listParked(partition: AwsPartition) {
+  listParked(partition: AwsPartition, receivedSince?: Date) {
     return this.s.find(
       MarketplaceEventSchema,
-      { status: 'parked', partition },
+      { status: 'parked', partition, ...(receivedSince ? { receivedAt: { $gte: receivedSince } } : {}) },
       { orderBy: { occurredAt: 'asc', id: 'asc' } },
     );
   }

@@ -558,6 +558,13 @@ export function defineRepositoryContracts(h: ContractHarness, factory: UnitOfWor
       });
       expect((await tx((t) => t.marketplaceEvents.findByMessageId(e2.messageId)))?.id).toBe(e2.id);
       expect((await tx((t) => t.marketplaceEvents.listParked('aws'))).map((e) => e.id)).toEqual([e1.id]);
+      const receivedAt = (await tx((t) => t.marketplaceEvents.get(e1.id)))!.receivedAt;
+      expect((await tx((t) => t.marketplaceEvents.listParked('aws', receivedAt))).map((e) => e.id)).toEqual([
+        e1.id,
+      ]);
+      expect(
+        await tx((t) => t.marketplaceEvents.listParked('aws', new Date(receivedAt.getTime() + 1))),
+      ).toEqual([]);
       expect(await tx((t) => t.marketplaceEvents.listParked('aws-cn'))).toEqual([]);
       expect((await tx((t) => t.marketplaceEvents.listUnprocessed(10))).map((e) => e.id)).toEqual([
         e3.id,

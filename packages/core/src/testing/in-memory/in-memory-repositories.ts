@@ -327,9 +327,16 @@ class MarketplaceEvents implements MarketplaceEventRepository {
   async findByMessageId(mid: string) {
     return this.t.marketplaceEvents.byUnique('messageId', mid);
   }
-  async listParked(partition: AwsPartition) {
+  async listParked(partition: AwsPartition, receivedSince?: Date) {
     return this.t.marketplaceEvents
-      .byIndex('parked', partition, (e) => e.status === 'parked' && e.partition === partition)
+      .byIndex(
+        'parked',
+        partition,
+        (e) =>
+          e.status === 'parked' &&
+          e.partition === partition &&
+          (!receivedSince || e.receivedAt.getTime() >= receivedSince.getTime()),
+      )
       .sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime() || byId(a, b));
   }
   async listUnprocessed(limit: number) {

@@ -11,7 +11,7 @@ import { isDomainError, NotFoundError, ValidationError } from '../../shared/doma
 import { requireDate, requireOneOf, requireText } from '../../shared/guard.js';
 import type { CoreContext } from '../core-context.js';
 import { Journal } from '../support/journal.js';
-import { applyLifecycleEvent } from './apply-lifecycle.js';
+import { applyLifecycleEvent, applyParkedEvents } from './apply-lifecycle.js';
 
 /** A verified, parsed inbound marketplace message (SNS or EventBridge), as the delivery adapters hand it over. */
 export interface MarketplaceNotification extends CustomerRef {
@@ -258,3 +258,50 @@ export class ProcessPendingMarketplaceEvents {
     return { processed, failed };
   }
 }
+
+/**
+ * Parked messages whose buyer has a cloud account by now are applied. A registration applies the messages
+ * parked before it, but one parked while the registration was committing is seen by neither transaction
+ * (each looked before the other committed), and a message can match only through an identifier the cloud
+ * account learned later (an agreement's offer id): this pass, run by the inbox's periodic sweep, closes both
+ * gaps. Only messages received within `UNPARK_WINDOW_MS` are looked at, so that buyers who never register
+ * do not cost a lookup on every pass.
+ */
+export class ApplyParkedMarketplaceEvents {
+  constructor(private readonly ctx: CoreContext) {}
+
+  async execute(): Promise<{ applied: number }> {
+    const ctx = this.ctx;
+    const now = ctx.clock.now();
+    const since = new Date(now.getTime() - UNPARK_WINDOW_MS);
+    let applied = 0;
+    for (const partition of AWS_PARTITIONS) {
+      const parked = await ctx.uow.transaction((tx) => tx.marketplaceEvents.listParked(partition, since));
+      const looked = new Set<string>();
+      for (const e of parked) {
+        const key = describeCustomerRef(e.customerRef);
+        if (looked.has(key)) continue;
+        looked.add(key);
+        const ca = await ctx.uow.transaction((tx) => tx.cloudAccounts.findByCustomer(e.customerRef));
+        if (!ca) continue;
+        try {
+          applied += await ctx.uow.transaction(async (tx) => {
+            const fresh = await tx.cloudAccounts.get(ca.id);
+            if (!fresh) return 0;
+            const journal = new Journal(ctx.ids, now, { type: 'system', process: 'marketplace-inbox' });
+            const n = await applyParkedEvents(ctx, tx, journal, fresh, now);
+            await journal.flush(tx);
+            return n;
+          });
+        } catch (err) {
+          // a registration applying the same messages right now wins; the next pass sees what is left
+          if (!isDomainError(err) || err.kind !== 'conflict') throw err;
+        }
+      }
+    }
+    return { applied };
+  }
+}
+
+/** How far back the inbox sweep looks for parked messages whose buyer has registered since. */
+export const UNPARK_WINDOW_MS = 7 * 24 * 3_600_000;
