@@ -224,6 +224,8 @@ export class Session {
     options: Pick<FindOptions<T>, 'orderBy' | 'limit' | 'lockMode'> = {},
   ): Promise<T[]> {
     const rows = await this.run(() => {
+      const simple = this.pg ? this.simpleSelect(schema, where, options) : null;
+      if (simple && this.pg) return this.pg.query(simple.sql, simple.params).then((r) => r.rows);
       const qb = this.em
         .createQueryBuilder(schema.meta.className)
         .select('*')
@@ -250,6 +252,51 @@ export class Session {
       if (e === fresh) this.snapshots.set(e, () => this.columnValues(w, hydrate(r)));
       return e;
     });
+  }
+
+  /**
+   * PostgreSQL SQL for the most common filters — equality on columns (or IS NULL), an ORDER BY on columns, a
+   * LIMIT — written here without MikroORM's criteria processing (about 0.2 ms of CPU a query). Anything else
+   * (operators, relations) returns null and goes through the QueryBuilder.
+   */
+  private simpleSelect<T extends Row>(
+    schema: EntitySchema<T>,
+    where: FilterQuery<T>,
+    options: Pick<FindOptions<T>, 'orderBy' | 'limit' | 'lockMode'>,
+  ): { sql: string; params: unknown[] } | null {
+    const meta = this.em.getMetadata().get(schema.meta.className);
+    const columnOf = (name: string) => meta.properties[name as keyof typeof meta.properties]?.fieldNames[0];
+    const params: unknown[] = [];
+    const conditions: string[] = [];
+    for (const [name, value] of Object.entries(where as Record<string, unknown>)) {
+      const column = columnOf(name);
+      if (!column) return null;
+      if (value === null) conditions.push(`"${column}" is null`);
+      else if (typeof value === 'string' || typeof value === 'number' || value instanceof Date) {
+        params.push(value);
+        conditions.push(`"${column}" = $${params.length}`);
+      } else return null;
+    }
+    let sql = `select * from "${meta.tableName}"`;
+    if (conditions.length) sql += ` where ${conditions.join(' and ')}`;
+    if (options.orderBy) {
+      const order: string[] = [];
+      for (const [name, direction] of Object.entries(options.orderBy as Record<string, unknown>)) {
+        const column = columnOf(name);
+        if (!column || (direction !== 'asc' && direction !== 'desc')) return null;
+        order.push(`"${column}" ${direction}`);
+      }
+      if (order.length) sql += ` order by ${order.join(', ')}`;
+    }
+    if (options.limit !== undefined) {
+      params.push(options.limit);
+      sql += ` limit $${params.length}`;
+    }
+    if (options.lockMode !== undefined) {
+      const clause = PG_LOCK_CLAUSES[options.lockMode];
+      if (clause) sql += ` ${clause}`;
+    }
+    return { sql, params };
   }
 
   private columnValues(w: Writer, e: object): unknown[] {
