@@ -320,6 +320,6 @@ describe('rate limits', () => {
       });
       statuses.push(res.statusCode);
     }
-    expect(statuses).toEqual([403, 403, 403, 429]);
+    expect(statuses).toEqual([401, 401, 401, 429]);
   });
 });

@@ -24,7 +24,7 @@ import { createPersistence, type Persistence } from '@billing-center/persistence
 import { Argon2PasswordHasher } from './adapters/argon2-password-hasher.js';
 import { SystemClock } from './adapters/system-clock.js';
 import { UuidIdGenerator } from './adapters/uuid-id-generator.js';
-import type { RuntimeConfig } from './environment.js';
+import { configError, type RuntimeConfig } from './environment.js';
 
 export interface RuntimeParts {
   /** Owner and operator notifications (the app composes `@billing-center/notifications`). */
@@ -59,6 +59,13 @@ export interface Runtime {
 
 /** Opens the database and the AWS clients the configuration names and builds the core over them. */
 export async function openRuntime(config: RuntimeConfig, parts: RuntimeParts): Promise<Runtime> {
+  if (!parts.marketplace && config.core.products.length === 0) {
+    // the AWS adapters would otherwise fail on their internal "partitions" setting
+    throw configError(
+      'MARKETPLACE_PRODUCTS',
+      'must list the AWS Marketplace products this Billing Center sells (aws:<product code>, aws-cn:<product code>)',
+    );
+  }
   const catalog = new PricingCatalog(config.catalog);
   const persistence = await createPersistence({
     database: config.database,

@@ -56,4 +56,11 @@ describe('openRuntime', () => {
       await runtime.close();
     }
   });
+
+  it('refuses to start the real AWS adapters without products, naming MARKETPLACE_PRODUCTS', async () => {
+    const config = readRuntimeConfig({ DATABASE_URL: ':memory:' });
+    await expect(
+      openRuntime(config, { notifier: new RecordingNotifier(), publisher: new RecordingPublisher() }),
+    ).rejects.toMatchObject({ code: 'invalid-configuration', details: { setting: 'MARKETPLACE_PRODUCTS' } });
+  });
 });

@@ -1,4 +1,3 @@
-import { NotFoundError } from '@billing-center/core';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
@@ -108,13 +107,9 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDependencies; c
     csrfToken: csrfTokenFor(token),
     account: presentAccount(await loadAccount(accountId)),
   });
-  // The core has no account query yet; reading one row through its unit of work keeps tenancy here:
-  // only the caller's own id is ever read.
-  const loadAccount = async (accountId: string) => {
-    const account = await deps.ctx.uow.transaction((tx) => tx.accounts.get(accountId));
-    if (!account) throw new NotFoundError('account', accountId);
-    return account;
-  };
+  // the account as its owner sees it (the core checks that the caller is that owner)
+  const loadAccount = (accountId: string) =>
+    deps.useCases.accounts.get({ accountId, by: { type: 'customer', accountId } });
 
   app.post(
     '/v1/accounts',
@@ -142,7 +137,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDependencies; c
         tags: ['session'],
         summary: 'Sign in: starts a browser session (cookie) and returns its CSRF token',
         body: SignInBody,
-        response: { 201: ref(SessionSchema), ...errors(400, 401, 403, 413, 415) },
+        response: { 201: ref(SessionSchema), ...errors(400, 401, 413, 415) },
       },
     },
     async (request, reply) => {

@@ -2293,15 +2293,6 @@ export interface paths {
                     };
                 };
                 /** @description The one error body of every endpoint. */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description The one error body of every endpoint. */
                 413: {
                     headers: {
                         [name: string]: unknown;

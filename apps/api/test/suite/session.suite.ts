@@ -92,7 +92,7 @@ export function defineSessionSuite(database: DatabaseKind) {
         url: '/v1/sessions',
         payload: { login: unique('nobody'), password: 'not the password' },
       });
-      expect(wrong.statusCode).toBe(403);
+      expect(wrong.statusCode).toBe(401);
       expect(wrong.json()).toEqual(unknown.json());
       expect(wrong.json().error.code).toBe('invalid-credentials');
       expect(wrong.cookies).toEqual([]);

@@ -25,7 +25,12 @@ import { PlanMetering } from './metering/plan-metering.use-case.js';
 import { RecordUsage } from './metering/record-usage.use-case.js';
 import { SubmitMetering } from './metering/submit-metering.use-case.js';
 import { DispatchOutbox } from './outbox/dispatch-outbox.use-case.js';
-import { AuditQueries, CloudAccountQueries, WorkspaceQueries } from './queries/queries.use-case.js';
+import {
+  AccountQueries,
+  AuditQueries,
+  CloudAccountQueries,
+  WorkspaceQueries,
+} from './queries/queries.use-case.js';
 import {
   CompleteRegistrationAsNewAccount,
   CompleteRegistrationForAccount,
@@ -80,6 +85,7 @@ export function createUseCases(ctx: CoreContext) {
     submitMetering: new SubmitMetering(ctx),
     dispatchOutbox: new DispatchOutbox(ctx),
     syncWorkspace: new SyncWorkspace(ctx),
+    accounts: new AccountQueries(ctx),
     workspaces: new WorkspaceQueries(ctx),
     cloudAccounts: new CloudAccountQueries(ctx),
     audit: new AuditQueries(ctx),

@@ -2,6 +2,24 @@ import { describe, expect, it } from 'vitest';
 import { activatedCustomer, createTestCore, customer, deliver, operator, platform } from '../support.js';
 
 describe('read side', () => {
+  it('shows an account to its owner and operators only (another customer: not found)', async () => {
+    const core = createTestCore();
+    const a = await activatedCustomer(core);
+    const b = await activatedCustomer(core);
+    expect(
+      await core.useCases.accounts.get({ accountId: a.account.id, by: customer(a.account.id) }),
+    ).toMatchObject({
+      id: a.account.id,
+      username: a.account.username,
+    });
+    expect((await core.useCases.accounts.get({ accountId: a.account.id, by: operator })).id).toBe(
+      a.account.id,
+    );
+    await expect(
+      core.useCases.accounts.get({ accountId: a.account.id, by: customer(b.account.id) }),
+    ).rejects.toMatchObject({ code: 'account-not-found', kind: 'not-found' });
+  });
+
   it('lists and gets only the caller’s workspaces; operators and the platform name the account', async () => {
     const core = createTestCore();
     const a = await activatedCustomer(core);

@@ -8,7 +8,7 @@ export class AuthenticateAccount {
 
   async execute(input: { login: string; password: string }): Promise<Account> {
     const fail = () =>
-      new DomainError('invalid-credentials', 'forbidden', 'The username or password is incorrect.');
+      new DomainError('invalid-credentials', 'unauthenticated', 'The username or password is incorrect.');
     if (
       typeof input?.login !== 'string' ||
       typeof input?.password !== 'string' ||

@@ -1,3 +1,4 @@
+import type { Account } from '../../domain/account/account.js';
 import type { Actor } from '../../domain/audit/audit-entry.js';
 import type { Binding } from '../../domain/binding/binding.js';
 import type { CloudAccount } from '../../domain/cloud-account/cloud-account.js';
@@ -155,5 +156,14 @@ export class AuditQueries {
       const account = await loadAccount(tx, input.accountId, input.by);
       return tx.audit.listForAccount(account.id, { limit, cursor: input.cursor ?? null });
     });
+  }
+}
+
+/** The account itself, as its owner (or an operator) sees it. */
+export class AccountQueries {
+  constructor(private readonly ctx: CoreContext) {}
+
+  async get(input: { accountId: string; by: Actor }): Promise<Account> {
+    return this.ctx.uow.transaction((tx) => loadAccount(tx, input.accountId, input.by));
   }
 }
