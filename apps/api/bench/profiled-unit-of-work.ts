@@ -27,19 +27,25 @@ export function profiled(uow: UnitOfWork) {
         };
       },
     });
+  const wrapped = (tx: TransactionContext) =>
+    Object.fromEntries(
+      Object.entries(tx).map(([k, repo]) => [k, wrap(k, repo as object)]),
+    ) as unknown as TransactionContext;
   const unitOfWork: UnitOfWork = {
     async transaction(work) {
       const start = performance.now();
       try {
-        return await uow.transaction((tx) =>
-          work(
-            Object.fromEntries(
-              Object.entries(tx).map(([k, repo]) => [k, wrap(k, repo as object)]),
-            ) as unknown as TransactionContext,
-          ),
-        );
+        return await uow.transaction((tx) => work(wrapped(tx)));
       } finally {
         add('(whole transaction)', performance.now() - start);
+      }
+    },
+    async read(work) {
+      const start = performance.now();
+      try {
+        return await uow.read((tx) => work(wrapped(tx)));
+      } finally {
+        add('(whole read)', performance.now() - start);
       }
     },
   };

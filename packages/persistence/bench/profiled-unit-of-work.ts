@@ -22,15 +22,13 @@ export function profiled(uow: UnitOfWork) {
         };
       },
     });
+  const wrapped = (tx: TransactionContext) =>
+    Object.fromEntries(
+      Object.entries(tx).map(([k, repo]) => [k, wrap(k, repo as object)]),
+    ) as unknown as TransactionContext;
   const unitOfWork: UnitOfWork = {
-    transaction: (work) =>
-      uow.transaction((tx) =>
-        work(
-          Object.fromEntries(
-            Object.entries(tx).map(([k, repo]) => [k, wrap(k, repo as object)]),
-          ) as unknown as TransactionContext,
-        ),
-      ),
+    transaction: (work) => uow.transaction((tx) => work(wrapped(tx))),
+    read: (work) => uow.read((tx) => work(wrapped(tx))),
   };
   const report = () =>
     [...stats]

@@ -181,6 +181,13 @@ export class Session {
    * transaction, so the unit of work fails even if the work caught the error (the port's contract).
    */
   failure: unknown = null;
+  /** Set for `UnitOfWork.read`: every write throws. */
+  readOnly = false;
+
+  private assertWritable(): void {
+    if (this.readOnly)
+      throw new Error('a write inside UnitOfWork.read: use transaction for work that writes');
+  }
 
   async run<R>(op: () => Promise<R>): Promise<R> {
     try {
@@ -441,6 +448,7 @@ export class Session {
 
   /** Multi-row inserts, chunked to the driver's limit on bound variables. */
   async insert<T extends Row>(schema: EntitySchema<T>, entities: readonly T[]): Promise<void> {
+    this.assertWritable();
     if (entities.length === 0) return;
     const { table, props, idColumn, versionColumn } = this.writerOf(schema);
     const all = [idColumn, ...(versionColumn ? [versionColumn] : []), ...props];
@@ -481,6 +489,7 @@ export class Session {
     entity: T,
     versioned = true,
   ): Promise<void> {
+    this.assertWritable();
     const w = this.writerOf(schema);
     const now = this.columnValues(w, entity);
     let changed = this.changedColumns(w, entity, now);
@@ -548,6 +557,7 @@ export class Session {
     schema: EntitySchema<T>,
     entities: readonly T[],
   ): Promise<void> {
+    this.assertWritable();
     if (entities.length === 0) return;
     if (entities.length === 1 || new Set(entities.map((e) => e.id)).size !== entities.length) {
       for (const e of entities) await this.update(schema, e);
@@ -603,6 +613,7 @@ export class Session {
 
   /** Deletes the matching rows and drops them from the identity map (a later `get` here finds nothing). */
   async delete<T extends Row>(schema: EntitySchema<T>, where: FilterQuery<T>): Promise<number> {
+    this.assertWritable();
     const gone = await this.find(schema, where);
     const m = this.mapOf(schema as unknown as EntitySchema<Row>);
     let n = 0;

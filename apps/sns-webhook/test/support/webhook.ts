@@ -137,6 +137,7 @@ export class StorageFaults {
     return {
       transaction: <T>(work: (tx: TransactionContext) => Promise<T>) =>
         inner.transaction((tx) => work({ ...tx, marketplaceEvents: this.faulty(tx.marketplaceEvents) })),
+      read: <T>(work: (tx: TransactionContext) => Promise<T>) => inner.read(work),
     };
   }
 

@@ -10,4 +10,11 @@ export const UnitOfWork = Symbol('UnitOfWork');
  */
 export interface UnitOfWork {
   transaction<T>(work: (tx: TransactionContext) => Promise<T>): Promise<T>;
+  /**
+   * Read-only work that needs no transaction (a single query, such as a lookup or a page of a list): each
+   * statement sees the latest committed data, and no BEGIN/COMMIT round trips are paid. Work that reads
+   * several things that must agree with each other uses `transaction`. Writing through `tx` here is a
+   * programming error and throws.
+   */
+  read<T>(work: (tx: TransactionContext) => Promise<T>): Promise<T>;
 }

@@ -45,6 +45,22 @@ export function defineRepositoryContracts(h: ContractHarness, factory: UnitOfWor
   };
 
   describe('UnitOfWork', () => {
+    it('reads committed data without a transaction, and refuses a write there', async () => {
+      const a = await seedAccount();
+      expect((await uow.read((t) => t.accounts.get(a.id)))?.id).toBe(a.id);
+      await expect(uow.read((t) => t.accounts.add(mother.account()))).rejects.toThrow(/UnitOfWork\.read/);
+      const b = mother.account();
+      await expect(
+        uow.read(async (t) => {
+          const found = await t.accounts.get(a.id);
+          found!.company = 'Changed in a read';
+          await t.accounts.save(found!);
+        }),
+      ).rejects.toThrow(/UnitOfWork\.read/);
+      expect((await tx((t) => t.accounts.get(a.id)))?.company).toBe(a.company);
+      expect(await tx((t) => t.accounts.get(b.id))).toBeNull();
+    });
+
     it('commits everything written in a transaction together', async () => {
       const a = mother.account();
       const w = mother.workspace({ ownerAccountId: a.id });

@@ -112,8 +112,18 @@ export class InMemoryDatabase implements UnitOfWork {
   failNextCommit = false;
   commits = 0;
 
-  async transaction<T>(work: (tx: TransactionContext) => Promise<T>): Promise<T> {
+  /** Counted like a transaction; any write throws (the port's contract). */
+  read<T>(work: (tx: TransactionContext) => Promise<T>): Promise<T> {
+    return this.run(work, true);
+  }
+
+  transaction<T>(work: (tx: TransactionContext) => Promise<T>): Promise<T> {
+    return this.run(work, false);
+  }
+
+  private async run<T>(work: (tx: TransactionContext) => Promise<T>, readOnly: boolean): Promise<T> {
     const onWrite = () => {
+      if (readOnly) throw new Error('a write inside UnitOfWork.read: use transaction for work that writes');
       if (this.failOnWrite === null) return;
       this.failOnWrite -= 1;
       if (this.failOnWrite <= 0) {

@@ -100,9 +100,7 @@ export class ListApiTokens {
 
   async execute(input: { by: Actor }): Promise<CredentialView[]> {
     const accountId = customerOf(input.by);
-    const list = await this.ctx.uow.transaction((tx) =>
-      tx.credentials.listForAccount(accountId, 'api-token'),
-    );
+    const list = await this.ctx.uow.read((tx) => tx.credentials.listForAccount(accountId, 'api-token'));
     return list.map(viewOf);
   }
 }

@@ -57,7 +57,7 @@ export class ListServiceKeys {
 
   async execute(input: { by: Actor }): Promise<CredentialView[]> {
     requireOperator(input.by);
-    return (await this.ctx.uow.transaction((tx) => tx.credentials.listServiceKeys())).map(viewOf);
+    return (await this.ctx.uow.read((tx) => tx.credentials.listServiceKeys())).map(viewOf);
   }
 }
 

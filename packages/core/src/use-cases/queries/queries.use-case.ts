@@ -46,7 +46,7 @@ export class WorkspaceQueries {
   }): Promise<Page<Workspace>> {
     const owner = ownerFor(input.by, input.ownerAccountId);
     const limit = pageSize(input.limit);
-    return this.ctx.uow.transaction((tx) =>
+    return this.ctx.uow.read((tx) =>
       tx.workspaces.list(
         {
           ownerAccountId: owner,
@@ -60,7 +60,7 @@ export class WorkspaceQueries {
   }
 
   async get(input: { workspaceId: string; by: Actor }): Promise<Workspace> {
-    return this.ctx.uow.transaction((tx) => loadWorkspace(tx, input.workspaceId, input.by));
+    return this.ctx.uow.read((tx) => loadWorkspace(tx, input.workspaceId, input.by));
   }
 
   /** The billing periods of a workspace settled by cloud accounts, oldest first. */
@@ -117,11 +117,11 @@ export class CloudAccountQueries {
     const owner = ownerFor(input.by, input.ownerAccountId);
     if (!owner)
       throw new ValidationError('invalid-input', 'ownerAccountId is required.', { field: 'ownerAccountId' });
-    return this.ctx.uow.transaction((tx) => tx.cloudAccounts.listByOwner(owner));
+    return this.ctx.uow.read((tx) => tx.cloudAccounts.listByOwner(owner));
   }
 
   async get(input: { cloudAccountId: string; by: Actor }): Promise<CloudAccount> {
-    return this.ctx.uow.transaction((tx) => loadCloudAccount(tx, input.cloudAccountId, input.by));
+    return this.ctx.uow.read((tx) => loadCloudAccount(tx, input.cloudAccountId, input.by));
   }
 
   /** The subscription's history: every marketplace message applied to it, in AWS's order. */
@@ -164,6 +164,6 @@ export class AccountQueries {
   constructor(private readonly ctx: CoreContext) {}
 
   async get(input: { accountId: string; by: Actor }): Promise<Account> {
-    return this.ctx.uow.transaction((tx) => loadAccount(tx, input.accountId, input.by));
+    return this.ctx.uow.read((tx) => loadAccount(tx, input.accountId, input.by));
   }
 }
