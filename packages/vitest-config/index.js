@@ -7,6 +7,8 @@ export function baseVitestConfig(overrides = {}) {
       include: overrides.include ?? ['src/**/*.spec.ts', 'test/**/*.spec.ts'],
       environment: 'node',
       testTimeout: overrides.testTimeout ?? 30_000,
+      // hooks start real processes (the simulator, the apps): on a loaded CI machine that takes a while
+      hookTimeout: 120_000,
       reporters: process.env.CI ? ['default'] : ['default'],
       pool: 'forks',
     },

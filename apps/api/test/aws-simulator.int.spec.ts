@@ -49,7 +49,7 @@ describe.skipIf(!simulatorAvailable())('the fulfillment URL against the AWS Mark
     });
     server = container.get(ApiServer);
     apiUrl = await server.listen();
-  }, 60_000);
+  }, 150_000);
 
   afterAll(async () => {
     await server?.close();

@@ -36,7 +36,8 @@ async function waitFor(
   read: () => string,
   pattern: RegExp,
   child: ChildProcess,
-  ms = 30_000,
+  // a process starting under a loaded CI machine (turbo runs every package's tests at once) takes a while
+  ms = 100_000,
 ): Promise<RegExpExecArray> {
   const until = Date.now() + ms;
   while (Date.now() < until) {
@@ -80,14 +81,14 @@ describe('the API process', () => {
     main.child.kill('SIGTERM');
     expect(await main.exited).toBe(0);
     expect(main.output().out).toContain('SIGTERM received');
-  });
+  }, 120_000);
 
   it('refuses to start with a bad setting and names the variable', async () => {
     // (every setting's message is checked in config.spec.ts; here: that main stops before listening)
     expect(await badPort.exited).toBe(1);
     expect(badPort.output().err).toContain('Environment variable PORT must be a whole number (got "eighty")');
     expect(badPort.output().out).not.toContain('listening');
-  });
+  }, 120_000);
 
   it('issues a service key from the command line that the API accepts, and revokes it', async () => {
     expect(await issue.exited).toBe(0);
@@ -118,5 +119,5 @@ describe('the API process', () => {
     } finally {
       await api.close();
     }
-  });
+  }, 120_000);
 });

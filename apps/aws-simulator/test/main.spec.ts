@@ -19,7 +19,7 @@ it('main starts from the environment, serves, and stops on SIGTERM', async () =>
   try {
     const url = await new Promise<string>((resolve, reject) => {
       let out = '';
-      const timer = setTimeout(() => reject(new Error(`no start line:\n${out}`)), 25_000);
+      const timer = setTimeout(() => reject(new Error(`no start line:\n${out}`)), 100_000);
       const read = (chunk: Buffer) => {
         out += chunk.toString();
         const m = /AWS endpoints at (http:\/\/[^\s,]+)/.exec(out);
@@ -43,4 +43,4 @@ it('main starts from the environment, serves, and stops on SIGTERM', async () =>
     child.kill('SIGTERM');
   }
   expect(await exited).toBe(0);
-}, 40_000);
+}, 120_000);

@@ -49,7 +49,7 @@ describe('the webhook process', () => {
       AWS_SECRET_ACCESS_KEY: 'example',
     });
     try {
-      await waitFor(() => p.output().includes('sns-webhook listening'), 30_000, p.output);
+      await waitFor(() => p.output().includes('sns-webhook listening'), 100_000, p.output);
       const ready = await fetch(`http://127.0.0.1:${port}/readyz`, {
         headers: { 'x-request-id': 'probe-1' },
       });
@@ -79,7 +79,7 @@ describe('the webhook process', () => {
     }
     expect(await p.exited).toBe(0);
     expect(p.output()).toContain('sns-webhook stopped');
-  }, 60_000);
+  }, 120_000);
 
   it('refuses to start with a bad setting, naming the variable', async () => {
     const p = start({ DATABASE_URL: ':memory:', SNS_TOPIC_ARNS: 'arn:aws:sns:us-east-1:287250355862:*' });

@@ -52,7 +52,7 @@ describe.skipIf(!simulatorAvailable()).each(DATABASES)('end to end with the simu
       },
     });
     endpoint = `${await w.server.start(port, '127.0.0.1')}/sns`;
-  }, 60_000);
+  }, 150_000);
 
   afterAll(async () => {
     await w?.close();

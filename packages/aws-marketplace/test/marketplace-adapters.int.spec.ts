@@ -47,7 +47,7 @@ describe.skipIf(!simulatorAvailable())('adapters against the AWS Marketplace sim
       productCode: SIM_CHINA_PRODUCT,
       buyerAccountId: SIM_BUYERS[0],
     });
-  }, 60_000);
+  }, 150_000);
 
   afterAll(async () => {
     adapters?.close();

@@ -60,7 +60,7 @@ describe.skipIf(!simulatorAvailable())('marketplace messages from the simulatorâ
     for (const t of topics)
       await sim.admin('POST', '/_admin/sns/subscriptions', { topicArn: t.arn, endpoint });
     await until(() => received.filter((e) => e.Type === 'SubscriptionConfirmation').length === topics.length);
-  }, 60_000);
+  }, 150_000);
 
   afterAll(async () => {
     server?.closeAllConnections();

@@ -29,7 +29,7 @@ const cleanups: Array<() => Promise<void> | void> = [];
 
 beforeAll(async () => {
   sim = await startSimulatorProcess();
-}, 60_000);
+}, 150_000);
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
   await sim.admin('DELETE', '/_admin/faults');

@@ -37,7 +37,7 @@ export async function freePort(): Promise<number> {
 /** Starts the simulator on an ephemeral port and waits for the line that names its URL. */
 export async function startSimulatorProcess(
   env: Record<string, string> = {},
-  timeoutMs = 30_000,
+  timeoutMs = 90_000,
 ): Promise<SimulatorProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: SIMULATOR_DIR,

@@ -23,7 +23,7 @@ export function simulatorAvailable(): boolean {
 }
 
 /** Starts the simulator on an ephemeral port and waits for the line that names its URL. */
-export async function startSimulatorProcess(timeoutMs = 30_000): Promise<SimulatorProcess> {
+export async function startSimulatorProcess(timeoutMs = 90_000): Promise<SimulatorProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: SIMULATOR_DIR,
     env: { ...process.env, AWS_SIMULATOR_PORT: '0', AWS_SIMULATOR_LOG_LEVEL: 'warn' },
