@@ -168,6 +168,19 @@ describe('TokenBucket and backoff', () => {
 });
 
 describe('wireBytes', () => {
+  it('counts a field that is present but empty (the counterexample fast-check found)', () => {
+    const usage = {
+      Timestamp: new Date(1_790_000_000_000),
+      Dimension: '',
+      Quantity: 0,
+      LicenseArn: '',
+      CustomerAWSAccountId: '845735284135',
+      UsageAllocations: [{ AllocatedUsageQuantity: 0, Tags: [{ Key: 'workspace', Value: '' }] }],
+    };
+    const json = JSON.stringify({ ...usage, Timestamp: 1_790_000_000 });
+    expect(wireBytes(usage)).toBeGreaterThanOrEqual(Buffer.byteLength(json, 'utf8') + 1);
+  });
+
   it('is never below the record’s size in the JSON body', () => {
     const text = fc.string({ unit: 'binary', maxLength: 60 });
     fc.assert(

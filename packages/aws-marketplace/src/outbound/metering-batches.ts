@@ -77,9 +77,10 @@ export function usageKey(u: UsageRecord): string {
 export function wireBytes(u: UsageRecord): number {
   // {"Timestamp":1234567890,"Dimension":"","Quantity":,"UsageAllocations":[]} and the comma after it
   let bytes = 80 + jsonBytes(u.Dimension) + numberBytes(u.Quantity);
-  if (u.LicenseArn) bytes += 16 + jsonBytes(u.LicenseArn);
-  if (u.CustomerAWSAccountId) bytes += 28 + jsonBytes(u.CustomerAWSAccountId);
-  if (u.CustomerIdentifier) bytes += 26 + jsonBytes(u.CustomerIdentifier);
+  // present even when empty: the SDK sends "LicenseArn":"" (an upper bound must count it)
+  if (u.LicenseArn !== undefined) bytes += 16 + jsonBytes(u.LicenseArn);
+  if (u.CustomerAWSAccountId !== undefined) bytes += 28 + jsonBytes(u.CustomerAWSAccountId);
+  if (u.CustomerIdentifier !== undefined) bytes += 26 + jsonBytes(u.CustomerIdentifier);
   for (const a of u.UsageAllocations ?? []) {
     // {"AllocatedUsageQuantity":,"Tags":[]}, and per tag {"Key":"","Value":""}
     bytes += 40 + numberBytes(a.AllocatedUsageQuantity);
