@@ -25,6 +25,20 @@ export class MikroOrmUnitOfWork implements UnitOfWork {
 
   async transaction<T>(work: (tx: TransactionContext) => Promise<T>, readOnly = false): Promise<T> {
     if (this.dialect === 'postgresql') return this.onPooledConnection(work, readOnly);
+    // SQLite, shared by several processes: a transaction that read before another process committed cannot
+    // then write (SQLITE_BUSY at once, the busy timeout does not apply). Nothing was written, so the whole
+    // unit of work runs again, on fresh data.
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.onSqlite(work, readOnly);
+      } catch (e) {
+        if (attempt >= SQLITE_BUSY_ATTEMPTS || !isSqliteBusy(e)) throw e;
+        await new Promise((r) => setTimeout(r, 20 * 2 ** attempt * (0.5 + Math.random())));
+      }
+    }
+  }
+
+  private async onSqlite<T>(work: (tx: TransactionContext) => Promise<T>, readOnly: boolean): Promise<T> {
     try {
       const em = this.orm.em.fork() as SqlEntityManager;
       return await em.transactional(async (txEm) => {
@@ -86,6 +100,19 @@ export class MikroOrmUnitOfWork implements UnitOfWork {
       await client.releaseConnection(connection);
     }
   }
+}
+
+const SQLITE_BUSY_ATTEMPTS = 4;
+
+/** SQLite's "database is locked" (SQLITE_BUSY / SQLITE_BUSY_SNAPSHOT), however the driver wrapped it. */
+export function isSqliteBusy(e: unknown): boolean {
+  for (let x: unknown = e, depth = 0; x && depth < 5; depth += 1) {
+    const err = x as { code?: unknown; message?: unknown; cause?: unknown };
+    if (typeof err.code === 'string' && err.code.startsWith('SQLITE_BUSY')) return true;
+    if (typeof err.message === 'string' && /database is locked|SQLITE_BUSY/.test(err.message)) return true;
+    x = err.cause;
+  }
+  return false;
 }
 
 /** knex's client: the connection pool the PostgreSQL transactions take their connection from. */

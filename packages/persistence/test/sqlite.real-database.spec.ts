@@ -74,6 +74,42 @@ describe('embedded SQLite file', () => {
     }
   });
 
+  it('runs a unit of work again when another process held the file (SQLITE_BUSY), and only then', async () => {
+    const p = await createPersistence({ database: join(dir, 'busy.sqlite') });
+    try {
+      const busy = () => Object.assign(new Error('SQLITE_BUSY: database is locked'), { code: 'SQLITE_BUSY' });
+      let runs = 0;
+      await p.uow.transaction(async (tx) => {
+        runs += 1;
+        await tx.accounts.add(account(`busy-${runs}`));
+        if (runs < 3) throw busy(); // as a write after another process's commit fails
+      });
+      expect(runs).toBe(3);
+      // the failed attempts left nothing; the last one committed
+      expect(await p.uow.transaction((tx) => tx.accounts.get('busy-1'))).toBeNull();
+      expect((await p.uow.transaction((tx) => tx.accounts.get('busy-3')))?.id).toBe('busy-3');
+      // other failures are not retried, and a lock that persists ends in the error
+      let other = 0;
+      await expect(
+        p.uow.transaction(async () => {
+          other += 1;
+          throw new Error('boom');
+        }),
+      ).rejects.toThrow('boom');
+      expect(other).toBe(1);
+      let always = 0;
+      await expect(
+        p.uow.transaction(async () => {
+          always += 1;
+          throw busy();
+        }),
+      ).rejects.toThrow(/database is locked/);
+      expect(always).toBe(4);
+    } finally {
+      await p.close();
+    }
+  });
+
   it('a transaction failing half-way leaves nothing, and a duplicate key is a domain error', async () => {
     const p = await createPersistence({ database: join(dir, 'atomic.sqlite') });
     try {

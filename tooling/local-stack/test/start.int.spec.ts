@@ -97,7 +97,8 @@ describe('pnpm start (the local stack)', () => {
       body: new URLSearchParams({ 'x-amzn-marketplace-token': token }).toString(),
       redirect: 'manual',
     });
-    expect(landing.status).toBe(303);
+    // on a failure, the stack's own log says why
+    expect(landing.status, `${await landing.clone().text()}\n${output.slice(-4000)}`).toBe(303);
     const location = landing.headers.get('location') ?? '';
     expect(location).toContain('/registration/');
     expect(location).not.toContain(encodeURIComponent(token).slice(0, 20));
@@ -119,7 +120,7 @@ describe('pnpm start (the local stack)', () => {
         termsAccepted: true,
       }),
     });
-    expect(registered.status).toBe(201);
+    expect(registered.status, `${await registered.clone().text()}\n${output.slice(-4000)}`).toBe(201);
     const result = (await registered.json()) as { workspaces: Array<{ id: string }> };
     const cookie = (registered.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
     const workspaceId = result.workspaces[0]?.id;
