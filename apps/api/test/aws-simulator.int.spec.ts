@@ -29,7 +29,7 @@ describe.skipIf(!simulatorAvailable())('the fulfillment URL against the AWS Mark
   beforeAll(async () => {
     const port = await freePort();
     sim = await startSimulatorProcess({
-      AWS_SIMULATOR_FULFILLMENT_URL: `http://127.0.0.1:${port}/marketplace/aws/fulfillment`,
+      AWS_SIMULATOR_FULFILLMENT_URL: `http://127.0.0.1:${port}/marketplace/{partition}/fulfillment`,
     });
     // the SDK's standard credential chain: the simulator accepts any signature
     process.env.AWS_ACCESS_KEY_ID = 'AKIDSIMULATOR';

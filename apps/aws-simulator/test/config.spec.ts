@@ -16,7 +16,12 @@ describe('simulator configuration', () => {
     const config = parseSimulatorConfig(defaultSimulatorConfig());
     expect(config.products.map((p) => p.partition)).toEqual(['aws', 'aws-cn']);
     expect(config.products.every((p) => p.dimensions.some((d) => d.name === 'usage_cost'))).toBe(true);
-    expect(config.products[0]?.fulfillmentUrl).toBe(DEFAULT_FULFILLMENT_URL);
+    expect(DEFAULT_FULFILLMENT_URL).toContain('{partition}');
+    // each product posts to the fulfillment URL of its own partition
+    expect(config.products.map((p) => [p.partition, p.fulfillmentUrl])).toEqual([
+      ['aws', 'http://127.0.0.1:3000/marketplace/aws/fulfillment'],
+      ['aws-cn', 'http://127.0.0.1:3000/marketplace/aws-cn/fulfillment'],
+    ]);
   });
 
   it('names every problem by its path', () => {

@@ -197,5 +197,5 @@ say(
     .join(', ')}`,
 );
 console.log(
-  '\nThe REST API, SNS webhook, worker and console come with their own issues; the AWS simulator runs on its own (see README).',
+  '\nThe same flows run over HTTP with `pnpm start` (REST API, SNS webhook and the AWS simulator); the worker and the console come with their own issues.',
 );

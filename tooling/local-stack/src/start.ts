@@ -113,7 +113,8 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(sign
 run('simulator', 'aws-simulator', {
   AWS_SIMULATOR_PORT: String(ports.simulator),
   AWS_SIMULATOR_HOST: '127.0.0.1',
-  AWS_SIMULATOR_FULFILLMENT_URL: `${urls.api}/marketplace/aws/fulfillment`,
+  // each product posts to its partition's fulfillment URL (the simulator fills in {partition})
+  AWS_SIMULATOR_FULFILLMENT_URL: `${urls.api}/marketplace/{partition}/fulfillment`,
   AWS_SIMULATOR_EVENTBRIDGE_URL: `${urls.webhook}/eventbridge`,
   AWS_SIMULATOR_EVENTBRIDGE_SECRET: eventBridgeSecret,
 });

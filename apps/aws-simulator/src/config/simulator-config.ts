@@ -140,7 +140,13 @@ export type Partition = ProductConfig['partition'];
 /** Injection token of the validated configuration. */
 export const SimulatorConfig = Symbol('SimulatorConfig');
 
-export const DEFAULT_FULFILLMENT_URL = 'http://127.0.0.1:3000/aws/marketplace/fulfillment';
+/**
+ * Where "Set up your account" posts the token: the Billing Center API's fulfillment URL of the product's
+ * partition (`{partition}` is replaced by `aws` or `aws-cn`, as each product has its own URL at AWS).
+ */
+export const DEFAULT_FULFILLMENT_URL = 'http://127.0.0.1:3000/marketplace/{partition}/fulfillment';
+
+const forPartition = (url: string, partition: 'aws' | 'aws-cn') => url.replaceAll('{partition}', partition);
 
 /** A development marketplace: one global and one China product with a cost dimension, three buyers. */
 export function defaultSimulatorConfig(fulfillmentUrl = DEFAULT_FULFILLMENT_URL): SimulatorConfig {
@@ -156,7 +162,7 @@ export function defaultSimulatorConfig(fulfillmentUrl = DEFAULT_FULFILLMENT_URL)
         productCode: 'bcglobal0000000000000001',
         partition: 'aws',
         title: 'Observability Platform (global)',
-        fulfillmentUrl,
+        fulfillmentUrl: forPartition(fulfillmentUrl, 'aws'),
         offerId: 'offer-global0000000000001',
         dimensions,
         meteringWindowHours: 24,
@@ -167,7 +173,7 @@ export function defaultSimulatorConfig(fulfillmentUrl = DEFAULT_FULFILLMENT_URL)
         productCode: 'bcchina00000000000000001',
         partition: 'aws-cn',
         title: 'Observability Platform (China)',
-        fulfillmentUrl,
+        fulfillmentUrl: forPartition(fulfillmentUrl, 'aws-cn'),
         offerId: 'offer-china00000000000001',
         dimensions,
         meteringWindowHours: 24,
