@@ -1,9 +1,14 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261127000000_initial } from './Migration20261127000000_initial.js';
 import { Migration20261127120000_credentials } from './Migration20261127120000_credentials.js';
+import { Migration20261127180000_workspace_previous_method } from './Migration20261127180000_workspace_previous_method.js';
 
 /** Every PostgreSQL migration, oldest first (listed, not discovered: no file globbing at run time). */
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261127000000_initial', class: Migration20261127000000_initial },
   { name: 'Migration20261127120000_credentials', class: Migration20261127120000_credentials },
+  {
+    name: 'Migration20261127180000_workspace_previous_method',
+    class: Migration20261127180000_workspace_previous_method,
+  },
 ];

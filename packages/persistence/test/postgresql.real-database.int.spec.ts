@@ -48,6 +48,7 @@ describe('migrations', () => {
       expect(await p.migrate()).toEqual([
         'Migration20261127000000_initial',
         'Migration20261127120000_credentials',
+        'Migration20261127180000_workspace_previous_method',
       ]);
       expect(await p.migrate()).toEqual([]);
       // the committed migrations produce exactly the schema the EntitySchema mappings describe

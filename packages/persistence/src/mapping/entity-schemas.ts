@@ -82,6 +82,7 @@ export const WorkspaceSchema = schema<Workspace>({
     billingMethod: optStr(32),
     cloudAccountId: optStr(64),
     billingMethodEffectiveFrom: date,
+    previousBillingMethod: optStr(32),
     lastBillingMethodChangeAt: optDate,
     lockReason: optStr(64),
     lockedAt: optDate,

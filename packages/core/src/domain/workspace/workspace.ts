@@ -47,6 +47,12 @@ export class Workspace {
   billingMethod!: BillingMethodKind | null;
   cloudAccountId!: string | null;
   billingMethodEffectiveFrom!: Date;
+  /**
+   * While a change is scheduled (until `billingMethodEffectiveFrom`): the kind of method that still pays
+   * the current hour. A cloud account is also visible as the binding covering the hour; this matters for
+   * Billing Center settlement, which has no binding. Undefined for rows written before it existed.
+   */
+  previousBillingMethod?: BillingMethodKind | null;
   /** Last change the customer asked for; the once-a-month rule looks at it (unlocks do not count). */
   lastBillingMethodChangeAt!: Date | null;
   lockReason!: LockReason | null;
@@ -136,6 +142,9 @@ export class Workspace {
   /** Switch payer at the next UTC hour boundary; the current hour stays with the old payer. */
   setBillingMethod(method: BillingMethod | null, now: Date, countsAsCustomerChange: boolean): void {
     this.assertNotDissolved();
+    // a second change within the hour keeps what pays this hour
+    if (this.billingMethodEffectiveFrom.getTime() <= now.getTime())
+      this.previousBillingMethod = this.billingMethod;
     this.billingMethod = method?.kind ?? null;
     this.cloudAccountId = method?.kind === 'cloud-account' ? method.cloudAccountId : null;
     this.billingMethodEffectiveFrom = nextHour(now);

@@ -84,7 +84,9 @@ export class WorkspaceQueries {
       const payer: BillingMethod | null = binding
         ? { kind: 'cloud-account', cloudAccountId: binding.cloudAccountId }
         : scheduled
-          ? null
+          ? ws.previousBillingMethod === 'billing-center'
+            ? { kind: 'billing-center' }
+            : null
           : ws.method;
       return {
         workspaceId: ws.id,
@@ -105,7 +107,7 @@ export interface WorkspaceBillingStatus {
   locked: boolean;
   fullyLocked: boolean;
   lock: Workspace['lock'];
-  /** who pays for the current hour (null: nobody — unlinked, or Billing Center settlement starting next hour) */
+  /** who pays for the current hour (null: nobody — the workspace is unlinked this hour) */
   payer: BillingMethod | null;
   nextPayer: { method: BillingMethod | null; from: Date } | null;
 }
