@@ -315,7 +315,11 @@ describe.each(DATABASES)('POST /sns on $name', (db) => {
         status: 'ignored',
       });
       expect(JSON.parse(event?.payload ?? '{}')).toMatchObject({ Type: 'UnsubscribeConfirmation' });
-      expect((await outbox()).some((m) => m.kind === 'operator-alert')).toBe(true);
+      expect(
+        (await outbox()).some(
+          (m) => m.kind === 'operator-alert' && m.type === 'marketplace-sns-subscription-ended',
+        ),
+      ).toBe(true);
       expect(w.http.urls).toEqual([]);
     });
   });

@@ -6,7 +6,11 @@ import {
   type SnsSubscriptionMessage,
   snsTimestampMs,
 } from '@billing-center/aws-marketplace';
-import type { AwsPartition, MarketplaceNotification } from '@billing-center/core';
+import {
+  type AwsPartition,
+  type MarketplaceNotification,
+  SNS_UNSUBSCRIBE_CONFIRMATION_ACTION,
+} from '@billing-center/core';
 import { type Answer, refused } from '../http/answer.js';
 import type { MarketplaceInbox } from '../inbox/marketplace-inbox.js';
 import { storeAndAnswer } from '../inbox/store-answer.js';
@@ -14,10 +18,10 @@ import type { Logger } from '../logger.js';
 import type { SubscriptionConfirmer } from './subscription-confirmer.js';
 
 /**
- * The action under which an UnsubscribeConfirmation is kept in the inbox. It is no marketplace action, so
- * the core stores it, raises an operator alert through the outbox and never acts on it.
+ * The action under which an UnsubscribeConfirmation is kept in the inbox (the core's constant): the core
+ * stores it, raises a critical operator alert through the outbox and never acts on it.
  */
-export const UNSUBSCRIBE_CONFIRMATION_ACTION = 'sns-unsubscribe-confirmation';
+export const UNSUBSCRIBE_CONFIRMATION_ACTION = SNS_UNSUBSCRIBE_CONFIRMATION_ACTION;
 /** Prefix of the action of an authentic Notification whose Message is no marketplace message. */
 export const UNREADABLE_ACTION_PREFIX = 'unreadable:';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UNPARK_WINDOW_MS } from '../../src/index.js';
+import { SNS_UNSUBSCRIBE_CONFIRMATION_ACTION, UNPARK_WINDOW_MS } from '../../src/index.js';
 import { activatedCustomer, buyer, createTestCore, customer, deliver, HOUR, read } from '../support.js';
 
 /** The six flows of the product documentation, end to end on the in-memory adapters. */
@@ -234,6 +234,32 @@ describe('a message parked while its registration was committing', () => {
     core.clock.advance(UNPARK_WINDOW_MS + HOUR);
     expect(await core.useCases.applyParkedMarketplaceEvents.execute()).toEqual({ applied: 0 });
     expect((await read(core, (tx) => tx.marketplaceEvents.get(eventId)))?.status).toBe('parked');
+  });
+});
+
+describe('an ended SNS subscription', () => {
+  it('is kept, acted on by nobody, and raises a critical alert (cancellations would no longer arrive)', async () => {
+    const core = createTestCore();
+    const topicArn = 'arn:aws:sns:us-east-1:287250355862:aws-mp-subscription-notification-prodglobal0001';
+    const stored = await core.useCases.receiveMarketplaceEvent.execute({
+      source: 'sns',
+      messageId: 'unsub-1',
+      topicArn,
+      action: SNS_UNSUBSCRIBE_CONFIRMATION_ACTION,
+      partition: 'aws',
+      occurredAt: core.clock.now(),
+      payload: JSON.stringify({ Type: 'UnsubscribeConfirmation' }),
+    });
+    const done = await core.useCases.processMarketplaceEvent.execute({ eventId: stored.eventId });
+    expect(done).toMatchObject({ status: 'ignored', outcome: 'sns-subscription-ended' });
+    await core.useCases.dispatchOutbox.execute();
+    expect(core.notifier.alerts).toEqual([
+      expect.objectContaining({
+        code: 'marketplace-sns-subscription-ended',
+        severity: 'critical',
+        details: expect.objectContaining({ topicArn }),
+      }),
+    ]);
   });
 });
 

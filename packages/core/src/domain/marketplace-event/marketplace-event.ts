@@ -66,3 +66,9 @@ export class MarketplaceEvent {
     };
   }
 }
+
+/**
+ * The action under which the webhook keeps an SNS UnsubscribeConfirmation: no marketplace action, but the
+ * end of a subscription through which lifecycle messages (cancellations) arrive, so operators must act.
+ */
+export const SNS_UNSUBSCRIBE_CONFIRMATION_ACTION = 'sns-unsubscribe-confirmation';

@@ -5,6 +5,7 @@ import {
   MARKETPLACE_ACTIONS,
   type MarketplaceAction,
   MarketplaceEvent,
+  SNS_UNSUBSCRIBE_CONFIRMATION_ACTION,
 } from '../../domain/marketplace-event/marketplace-event.js';
 import { AWS_PARTITIONS } from '../../domain/site/site.js';
 import { isDomainError, NotFoundError, ValidationError } from '../../shared/domain-error.js';
@@ -138,7 +139,16 @@ export class ProcessMarketplaceEvent {
           (p) =>
             p.partition === event.partition && (!event.productCode || p.productCode === event.productCode),
         );
-        if (event.action === null || !known) {
+        if (event.rawAction === SNS_UNSUBSCRIBE_CONFIRMATION_ACTION) {
+          event.status = 'ignored';
+          event.outcome = 'sns-subscription-ended';
+          journal.alert(
+            'marketplace-sns-subscription-ended',
+            'critical',
+            `The SNS subscription of ${event.topicArn ?? 'a Marketplace topic'} to this Billing Center ended: its lifecycle messages (cancellations included) no longer arrive. Subscribe the endpoint again (the stored message's SubscribeURL restores it).`,
+            { eventId: event.id, messageId: event.messageId, topicArn: event.topicArn },
+          );
+        } else if (event.action === null || !known) {
           event.status = 'ignored';
           event.outcome = event.action === null ? 'unknown-action' : 'unknown-product';
           journal.alert(
