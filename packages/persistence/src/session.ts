@@ -250,6 +250,11 @@ export class Session {
       if (options.lockMode !== undefined) qb.setLockMode(options.lockMode);
       return qb.execute<Record<string, unknown>[]>('all', false);
     });
+    return this.toEntities(schema, rows);
+  }
+
+  /** Rows as this transaction's entities: hydrated, unless a copy of the row was already loaded here. */
+  private toEntities<T extends Row>(schema: EntitySchema<T>, rows: Record<string, unknown>[]): T[] {
     const hydrate = this.hydratorOf(schema);
     const w = this.writerOf(schema);
     return rows.map((r) => {
@@ -389,19 +394,12 @@ export class Session {
     const conditions = Object.keys(equals).map((k) => `${column(k)} = ?`);
     if (atMost) conditions.push(`${column(atMost.property)} <= ?`);
     const sql = `select * from "${meta.tableName}" where ${[`${column(property)} = any(?::text[])`, ...conditions].join(' and ')}`;
-    const w = this.writerOf(schema);
-    const hydrate = this.hydratorOf(schema);
     const out: T[] = [];
     for (const part of chunks(unique, 5_000)) {
       const params: unknown[] = [pgArray(part), ...Object.values(equals)];
       if (atMost) params.push(atMost.value);
       const rows = await this.run(() => this.raw<Record<string, unknown>[]>(sql, params, 'all'));
-      for (const r of rows) {
-        const fresh = hydrate(r) as T;
-        const e = this.track(schema, fresh);
-        if (e === fresh) this.snapshots.set(e, () => this.columnValues(w, hydrate(r)));
-        out.push(e);
-      }
+      out.push(...this.toEntities(schema, rows));
     }
     return out;
   }
@@ -422,27 +420,8 @@ export class Session {
   async getMany<T extends Row>(schema: EntitySchema<T>, ids: readonly string[]): Promise<T[]> {
     const m = this.mapOf(schema as unknown as EntitySchema<Row>);
     const missing = [...new Set(ids)].filter((id) => !m.has(id));
-    if (this.dialect === 'postgresql' && missing.length > 0) {
-      // the hottest read: one array parameter, no query building
-      const w = this.writerOf(schema);
-      const hydrate = this.hydratorOf(schema);
-      for (const part of chunks(missing, 5_000)) {
-        const rows = await this.run(() =>
-          this.raw<Record<string, unknown>[]>(
-            `select * from ${w.table} where "id" = any(?::text[])`,
-            [pgArray(part)],
-            'all',
-          ),
-        );
-        for (const r of rows) {
-          const fresh = hydrate(r) as T;
-          if (this.track(schema, fresh) === fresh)
-            this.snapshots.set(fresh, () => this.columnValues(w, hydrate(r)));
-        }
-      }
-    } else {
-      for (const part of chunks(missing, 1000)) await this.find(schema, { id: { $in: part } } as Loose);
-    }
+    // the hottest read (on PostgreSQL one array parameter, no query building); loaded rows join the map
+    await this.findIn(schema, 'id' as keyof T & string, missing);
     return ids.map((id) => m.get(id) as T | undefined).filter((x): x is T => x !== undefined);
   }
 
