@@ -1,83 +1,14 @@
-// The local AWS Marketplace simulator (apps/aws-simulator), started as its own process: packages never
-// import an app, so the adapters reach it only the way they reach AWS — over HTTP, through an endpoint.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { repoRoot } from './sns-vectors.js';
-
-export const SIMULATOR_DIR = path.join(repoRoot(), 'apps', 'aws-simulator');
-/** The simulator's default products and buyers (apps/aws-simulator/src/config/simulator-config.ts). */
-export const SIM_GLOBAL_PRODUCT = 'bcglobal0000000000000001';
-export const SIM_CHINA_PRODUCT = 'bcchina00000000000000001';
-export const SIM_BUYERS = ['210987654321', '222233334444'] as const;
-export const SIM_CREDENTIALS = { accessKeyId: 'AKIDSIMULATOR', secretAccessKey: 'simulator-secret' };
-
-export interface SimulatorProcess {
-  url: string;
-  admin<T = unknown>(method: string, route: string, body?: unknown): Promise<T>;
-  close(): Promise<void>;
-}
-
-export function simulatorAvailable(): boolean {
-  return existsSync(path.join(SIMULATOR_DIR, 'src', 'main.ts'));
-}
-
-/** Starts the simulator on an ephemeral port and waits for the line that names its URL. */
-export async function startSimulatorProcess(timeoutMs = 90_000): Promise<SimulatorProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: SIMULATOR_DIR,
-    env: { ...process.env, AWS_SIMULATOR_PORT: '0', AWS_SIMULATOR_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(
-      () => fail(new Error(`the simulator did not start in ${timeoutMs} ms:\n${out}`)),
-      timeoutMs,
-    );
-    const fail = (err: Error) => {
-      clearTimeout(timer);
-      child.kill();
-      reject(err);
-    };
-    const read = (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = /AWS endpoints at (https?:\/\/[^\s,]+)/.exec(out);
-      if (m?.[1]) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    };
-    child.stdout?.on('data', read);
-    child.stderr?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-    });
-    child.once('exit', (code) => fail(new Error(`the simulator exited with ${code}:\n${out}`)));
-  });
-  return {
-    url,
-    admin: async <T>(method: string, route: string, body?: unknown): Promise<T> => {
-      const res = await fetch(`${url}${route}`, {
-        method,
-        ...(body === undefined
-          ? {}
-          : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-      });
-      const text = await res.text();
-      if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${text}`);
-      return (text ? JSON.parse(text) : undefined) as T;
-    },
-    close: () => stop(child),
-  };
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
-}
+// The simulator process is shared test support (tooling/simulator-process); this file adds only what these
+// suites need on top of it.
+export {
+  SIM_BUYERS,
+  SIM_CHINA_PRODUCT,
+  SIM_CREDENTIALS,
+  SIM_GLOBAL_PRODUCT,
+  type SimulatorProcess,
+  simulatorAvailable,
+  startSimulatorProcess,
+} from '@billing-center/simulator-process';
 
 export interface SimSubscription {
   id: string;
