@@ -156,6 +156,9 @@ run('webhook', 'sns-webhook', {
   SNS_TOPIC_ARNS: marketplaceTopics.join(','),
   SNS_TRUST_LOCAL_ORIGINS: urls.simulator,
   EVENTBRIDGE_SHARED_SECRET: eventBridgeSecret,
+  // No worker yet: the webhook delivers the outbox (owner emails to the development mailbox or SMTP_URL,
+  // domain events to the in-memory publisher or EVENTS_TOPIC_ARN).
+  OUTBOX_DISPATCH_INTERVAL_MS: '5000',
 });
 await waitFor('the SNS webhook', `${urls.webhook}/healthz`);
 
