@@ -8,6 +8,7 @@ export {
   operator,
   platform,
   read,
+  workspaceMovedToAws,
 } from '../src/testing/index.js';
 
 export const HOUR = 3_600_000;

@@ -81,3 +81,34 @@ export async function deliver(
 export function read<T>(core: TestCore, fn: (tx: TransactionContext) => Promise<T>): Promise<T> {
   return core.ctx.uow.transaction(fn);
 }
+
+/**
+ * Flow 3: a customer whose workspace is on Billing Center settlement returns from AWS signed in and settles
+ * it through the new cloud account (from the next hour).
+ */
+export async function workspaceMovedToAws(core: TestCore, o: { siteId?: string } = {}) {
+  seq += 1;
+  const owner = await core.useCases.registerAccount.execute({
+    username: `mover${seq}`,
+    email: `mover${seq}@example.com`,
+    password: 'correct horse battery',
+    company: 'C',
+  });
+  const ws = await core.useCases.createWorkspace.execute({
+    ownerAccountId: owner.id,
+    name: 'Prod',
+    language: 'en',
+    siteId: o.siteId ?? 'us1',
+    by: customer(owner.id),
+  });
+  const ticket = await core.useCases.openRegistrationTicket.execute({
+    partition: 'aws',
+    token: core.marketplace.issueToken(buyer()),
+  });
+  const res = await core.useCases.completeRegistrationForAccount.execute({
+    ticketId: ticket.id,
+    by: customer(owner.id),
+    bindWorkspaceIds: [ws.id],
+  });
+  return { owner, workspace: ws, cloudAccount: res.cloudAccount, moved: res.workspaces[0]! };
+}

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { SNS_UNSUBSCRIBE_CONFIRMATION_ACTION, UNPARK_WINDOW_MS } from '../../src/index.js';
-import { activatedCustomer, buyer, createTestCore, customer, deliver, HOUR, read } from '../support.js';
+import {
+  activatedCustomer,
+  buyer,
+  createTestCore,
+  customer,
+  deliver,
+  HOUR,
+  read,
+  workspaceMovedToAws,
+} from '../support.js';
 
 /** The six flows of the product documentation, end to end on the in-memory adapters. */
 describe('flow 1: first commercial registration with Amazon Cloud Store Activation', () => {
@@ -266,30 +275,8 @@ describe('an ended SNS subscription', () => {
 describe('flow 3: changing a workspace to Amazon Cloud Account Billing', () => {
   it('moves the selected workspace to the new cloud account from the next hour', async () => {
     const core = createTestCore();
-    const owner = await core.useCases.registerAccount.execute({
-      username: 'carol',
-      email: 'carol@example.com',
-      password: 'correct horse battery',
-      company: 'C',
-    });
-    const ws = await core.useCases.createWorkspace.execute({
-      ownerAccountId: owner.id,
-      name: 'Prod',
-      language: 'en',
-      siteId: 'ap1',
-      by: customer(owner.id),
-    });
-    const ticket = await core.useCases.openRegistrationTicket.execute({
-      partition: 'aws',
-      token: core.marketplace.issueToken(buyer()),
-    });
-    const res = await core.useCases.completeRegistrationForAccount.execute({
-      ticketId: ticket.id,
-      by: customer(owner.id),
-      bindWorkspaceIds: [ws.id],
-    });
-    const moved = res.workspaces[0]!;
-    expect(moved).toMatchObject({ billingMethod: 'cloud-account', cloudAccountId: res.cloudAccount.id });
+    const { workspace: ws, cloudAccount, moved } = await workspaceMovedToAws(core, { siteId: 'ap1' });
+    expect(moved).toMatchObject({ billingMethod: 'cloud-account', cloudAccountId: cloudAccount.id });
     expect(moved.billingMethodEffectiveFrom.toISOString()).toBe('2026-11-02T11:00:00.000Z');
     const [binding] = await read(core, (tx) => tx.bindings.listForWorkspace(ws.id));
     expect(binding?.covers(new Date('2026-11-02T10:00:00Z'))).toBe(false);

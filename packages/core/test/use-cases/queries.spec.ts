@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
   activatedCustomer,
-  buyer,
   createTestCore,
   customer,
   deliver,
   operator,
   platform,
+  workspaceMovedToAws,
 } from '../support.js';
 
 describe('read side', () => {
@@ -107,37 +107,16 @@ describe('read side', () => {
 
   it('keeps Billing Center settlement as the payer of the current hour when a move to AWS is scheduled', async () => {
     const core = createTestCore();
-    const owner = await core.useCases.registerAccount.execute({
-      username: 'carol',
-      email: 'carol@example.com',
-      password: 'correct horse battery',
-      company: 'C',
-    });
-    const ws = await core.useCases.createWorkspace.execute({
-      ownerAccountId: owner.id,
-      name: 'Prod',
-      language: 'en',
-      siteId: 'us1',
-      by: customer(owner.id),
-    });
-    const ticket = await core.useCases.openRegistrationTicket.execute({
-      partition: 'aws',
-      token: core.marketplace.issueToken(buyer()),
-    });
-    const res = await core.useCases.completeRegistrationForAccount.execute({
-      ticketId: ticket.id,
-      by: customer(owner.id),
-      bindWorkspaceIds: [ws.id],
-    });
+    const { workspace: ws, cloudAccount } = await workspaceMovedToAws(core);
     const now = await core.useCases.workspaces.billingStatus({ workspaceId: ws.id, by: platform });
     expect(now.payer).toEqual({ kind: 'billing-center' });
     expect(now.nextPayer).toMatchObject({
-      method: { kind: 'cloud-account', cloudAccountId: res.cloudAccount.id },
+      method: { kind: 'cloud-account', cloudAccountId: cloudAccount.id },
     });
     core.clock.set('2026-11-02T11:00:00Z');
     const later = await core.useCases.workspaces.billingStatus({ workspaceId: ws.id, by: platform });
     expect(later).toMatchObject({
-      payer: { kind: 'cloud-account', cloudAccountId: res.cloudAccount.id },
+      payer: { kind: 'cloud-account', cloudAccountId: cloudAccount.id },
       nextPayer: null,
     });
   });
