@@ -145,7 +145,8 @@ describe('dependency rule on the workspace', () => {
   it('cruises the core and leaves the fixtures out', () => {
     const sources = result.modules.map((m) => m.source);
     expect(sources.some((s) => s.startsWith('packages/core/'))).toBe(true);
-    expect(sources.filter((s) => s.startsWith('tooling/'))).toEqual([]);
+    // (shared test support under tooling/ is reached through the suites' imports; the fixtures never are)
+    expect(sources.filter((s) => s.startsWith('tooling/dependency-rules/'))).toEqual([]);
   });
 });
 
