@@ -72,6 +72,9 @@ function record(
     leaseUntil: null,
     nextAttemptAt: null,
     windowAlertedAt: null,
+    usageAfterHour: null,
+    usageAfterSeq: 0,
+    usageThroughSeq: 0,
     version: 1,
   });
 }

@@ -12,12 +12,8 @@ import {
   METERING_BENCH_NOW,
   meteringBenchChunk,
 } from '@billing-center/core/testing';
-import {
-  BindingSchema,
-  CloudAccountSchema,
-  UsageRecordSchema,
-  WorkspaceSchema,
-} from '../src/mapping/entity-schemas.js';
+import { BindingSchema, CloudAccountSchema, WorkspaceSchema } from '../src/mapping/entity-schemas.js';
+import { MikroOrmUsageRepository } from '../src/repositories/usage.repository.js';
 import { profiled } from './profiled-unit-of-work.js';
 import { arg, fmt, openBenchDatabase, peakRssMb, runPerDatabase, seed } from './support.js';
 
@@ -41,7 +37,7 @@ if (!runPerDatabase(fileURLToPath(import.meta.url))) {
       await s.insert(CloudAccountSchema, cas);
       await s.insert(WorkspaceSchema, wss);
       await s.insert(BindingSchema, bindings);
-      await s.insert(UsageRecordSchema, usage);
+      await new MikroOrmUsageRepository(s).addMany(usage); // as ingestion stores it: numbered (seq)
     });
   }
   const setupMs = performance.now() - t0;

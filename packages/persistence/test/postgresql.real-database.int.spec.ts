@@ -49,6 +49,7 @@ describe('migrations', () => {
         'Migration20261127000000_initial',
         'Migration20261127120000_credentials',
         'Migration20261127180000_workspace_previous_method',
+        'Migration20261128000000_usage_watermark',
       ]);
       expect(await p.migrate()).toEqual([]);
       // the committed migrations produce exactly the schema the EntitySchema mappings describe
@@ -191,8 +192,7 @@ describe('atomicity and errors', () => {
         payerCloudAccountId: null,
         status: 'billing-center',
         reason: null,
-        meteringRecordId: null,
-        meteredHour: null,
+        seq: null,
         version: 1,
       });
     await db.uow.transaction((tx) => tx.usage.addMany([usage(k, 1)]));

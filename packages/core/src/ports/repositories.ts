@@ -49,6 +49,8 @@ export const WorkspaceRepository = Symbol('WorkspaceRepository');
 export interface WorkspaceRepository {
   get(id: string): Promise<Workspace | null>;
   getMany(ids: readonly string[]): Promise<Workspace[]>;
+  /** The site of each of these workspaces (fixed at creation): what rating needs, without the rest. */
+  sitesOf(ids: readonly string[]): Promise<Map<string, string>>;
   /** Ordered by id; `cursor` is the last id of the previous page. */
   list(filter: WorkspaceFilter, page: { limit: number; cursor?: string | null }): Promise<Page<Workspace>>;
   /** Workspaces (not dissolved) whose current or scheduled method is this cloud account. */
@@ -75,6 +77,12 @@ export interface CloudAccountRepository {
    * flush requested. Ordered by id after `afterId`.
    */
   listDueForMetering(now: Date, limit: number, afterId?: string | null): Promise<CloudAccount[]>;
+  /**
+   * `getMany` for a seal: the accounts are held until the transaction ends, after every usage write for
+   * them in flight has committed (PostgreSQL: `FOR UPDATE`, against `UsageRepository.addMany`'s `FOR SHARE`),
+   * so the pending usage read next is complete up to its highest `seq`.
+   */
+  getManyForMetering(ids: readonly string[]): Promise<CloudAccount[]>;
   add(cloudAccount: CloudAccount): Promise<void>;
   save(cloudAccount: CloudAccount): Promise<void>;
   /** `save` for many at once (one statement per chunk in SQL); one stale entity fails them all. */
@@ -107,16 +115,27 @@ export interface BindingRepository {
 }
 
 export const UsageRepository = Symbol('UsageRepository');
+/** A payer's usage watermark: what its sealed hours absorbed so far (see `CloudAccount.hasMetered`). */
+export type UsageWatermark = Pick<CloudAccount, 'id' | 'meteredThrough' | 'meteredUsageSeq'>;
+
 export interface UsageRepository {
   findByKeys(keys: readonly string[]): Promise<UsageRecord[]>;
+  /**
+   * Stores new usage; each row gets its `seq` when it is committed, greater than every `seq` committed
+   * before it. Until the transaction ends, the payers of these rows are held against a concurrent seal
+   * (`CloudAccountRepository.getManyForMetering`), so a seal never reads past a row still being written.
+   */
   addMany(records: readonly UsageRecord[]): Promise<void>;
   /**
-   * Pending usage paid by any of `cloudAccountIds` for hours up to and including `upToHour` (null: every
-   * hour), ordered by hour.
+   * Usage stored as `pending` for these payers that their sealed hours have not absorbed (`hasMetered` is
+   * false against the watermark given), for hours up to and including `upToHour` (null: every hour),
+   * ordered by hour then seq.
    */
-  listPendingForPayers(cloudAccountIds: readonly string[], upToHour: Date | null): Promise<UsageRecord[]>;
+  listPendingForPayers(payers: readonly UsageWatermark[], upToHour: Date | null): Promise<UsageRecord[]>;
   listForWorkspace(workspaceId: string, from: Date, to: Date): Promise<UsageRecord[]>;
-  listForMeteringRecord(meteringRecordId: string): Promise<UsageRecord[]>;
+  /** The usage `record` absorbed (`MeteringRecord.absorbed`): `itemCodes` are its dimension's items. */
+  listForMeteringRecord(record: MeteringRecord, itemCodes: readonly string[]): Promise<UsageRecord[]>;
+  /** Updates stored status (not-billable on a cancellation); optimistic. */
   saveMany(records: readonly UsageRecord[]): Promise<void>;
 }
 
@@ -142,9 +161,12 @@ export interface MeteringRecordRepository {
 
 export const RatingStateRepository = Symbol('RatingStateRepository');
 export interface RatingStateRepository {
-  /** States of these (cloud account, workspace) pairs, all their items. */
-  listFor(pairs: ReadonlyArray<{ cloudAccountId: string; workspaceId: string }>): Promise<RatingState[]>;
-  /** Inserts states with version 0, updates the others (optimistic). */
+  /** Every state of these cloud accounts (all their workspaces and items). */
+  listFor(cloudAccountIds: readonly string[]): Promise<RatingState[]>;
+  /**
+   * Inserts states with version 0, updates the others. Only a seal writes states, in the transaction that
+   * updates their cloud account (optimistic there), so a store may keep one row per cloud account.
+   */
   saveMany(states: readonly RatingState[]): Promise<void>;
 }
 

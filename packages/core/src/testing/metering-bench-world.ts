@@ -128,8 +128,7 @@ export function meteringBenchChunk(from: number, to: number): MeteringBenchChunk
             payerCloudAccountId: id,
             status: 'pending',
             reason: null,
-            meteringRecordId: null,
-            meteredHour: null,
+            seq: null,
             version: 1,
           }),
         );

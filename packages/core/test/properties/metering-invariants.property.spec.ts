@@ -289,30 +289,45 @@ async function checkInvariants(w: World) {
   const { core } = w;
   const records = [...core.db.tables.metering.rows.values()] as MeteringRecord[];
   const usage = [...core.db.tables.usage.rows.values()];
-  const byId = new Map(records.map((r) => [r.id, r]));
   const billed = (r: MeteringRecord | undefined) => r?.status === 'accepted' || r?.status === 'duplicate';
+  const payers = core.db.tables.cloudAccounts.rows;
+  const dimensionOf = (item: string) => UNITS_CATALOG.items.find((i) => i.code === item)?.dimension;
+  // What became of each unit, derived as the product reports it: the payer's watermark and the one record
+  // whose seal absorbed it (no usage row is written when it is metered).
+  const recordOf = new Map<string, MeteringRecord>();
+  const status = new Map<string, string>();
+  for (const u of usage) {
+    const absorbing = records.filter((r) => r.absorbed(u, dimensionOf(u.itemCode)));
+    expect(absorbing.length).toBeLessThanOrEqual(1);
+    if (absorbing[0]) recordOf.set(u.id, absorbing[0]);
+    const reported = u.reportedStatus(
+      u.payerCloudAccountId ? (payers.get(u.payerCloudAccountId) ?? null) : null,
+    );
+    status.set(u.id, reported);
+    expect(reported === 'metered').toBe(absorbing.length === 1);
+  }
 
   // (1) nothing pending; every unit metered into a settled record or not billable with a reason; exact sums.
   for (const u of usage) {
     if (u.payerCloudAccountId === null) continue;
-    expect(u.status === 'metered' || u.status === 'not-billable').toBe(true);
+    expect(status.get(u.id) === 'metered' || u.status === 'not-billable').toBe(true);
     if (u.status === 'not-billable') expect(u.reason).not.toBeNull();
-    if (u.status === 'metered') expect(byId.get(u.meteringRecordId as string)?.isTerminal).toBe(true);
+    if (status.get(u.id) === 'metered') expect(recordOf.get(u.id)?.isTerminal).toBe(true);
   }
   for (const acct of Object.values(w.accts)) {
     const events = usage.filter(
       (u) =>
         u.itemCode === 'events' &&
-        u.status === 'metered' &&
+        status.get(u.id) === 'metered' &&
         u.payerCloudAccountId === acct.id &&
-        billed(byId.get(u.meteringRecordId as string)),
+        billed(recordOf.get(u.id)),
     );
     const billedEvents = records.filter(
       (r) => r.cloudAccountId === acct.id && r.dimension === 'events' && billed(r),
     );
     expect(billedEvents.reduce((s, r) => s + r.quantity, 0)).toBe(events.reduce((s, u) => s + u.quantity, 0));
     for (const r of billedEvents) {
-      const mine = usage.filter((u) => u.meteringRecordId === r.id);
+      const mine = usage.filter((u) => recordOf.get(u.id) === r);
       for (const wsId of new Set(mine.map((u) => u.workspaceId))) {
         const q = mine.filter((u) => u.workspaceId === wsId).reduce((s, u) => s + u.quantity, 0);
         expect(r.allocations.find((a) => a.workspaceId === wsId)?.quantity ?? 0).toBe(q);
@@ -342,7 +357,7 @@ async function checkInvariants(w: World) {
       const spans = usage.filter(
         (u) =>
           u.itemCode === 'spans' &&
-          u.status === 'metered' &&
+          status.get(u.id) === 'metered' &&
           u.payerCloudAccountId === acct.id &&
           u.workspaceId === st.workspaceId,
       );

@@ -7,12 +7,11 @@ import {
   MarketplaceEvent,
   MeteringRecord,
   type OutboxMessage,
-  RatingState,
   RegistrationTicket,
   UsageRecord,
   Workspace,
 } from '@billing-center/core';
-import { EntitySchema, type EntitySchemaMetadata } from '@mikro-orm/core';
+import { BigIntType, EntitySchema, type EntitySchemaMetadata } from '@mikro-orm/core';
 import { EntitlementsType } from './entitlements.type.js';
 
 /*
@@ -50,6 +49,8 @@ const optDate = { type: 'datetime', nullable: true } as const;
 const int = { type: 'integer' } as const;
 const version = { type: 'integer' } as const;
 const bool = { type: 'boolean' } as const;
+/** A usage sequence number: bigint in the database, a JavaScript number here (2^53 is far away). */
+const seqColumn = { type: new BigIntType('number') } as const;
 
 export const AccountSchema = schema<Account>({
   class: Account,
@@ -124,6 +125,7 @@ export const CloudAccountSchema = schema<CloudAccount>({
     cancelledAt: optDate,
     meteringFrom: date,
     meteredThrough: optDate,
+    meteredUsageSeq: seqColumn,
     finalFlushRequestedAt: optDate,
     entitlements: { type: EntitlementsType },
     entitlementsCheckedAt: optDate,
@@ -196,16 +198,25 @@ export const UsageRecordSchema = schema<UsageRecord>({
     payerCloudAccountId: optStr(64),
     status: str(16),
     reason: optStr(32),
-    meteringRecordId: optStr(64),
-    meteredHour: optDate,
+    // assigned by the database as the row is stored (ADR 0009); null only on an object not yet stored
+    seq: { ...seqColumn, nullable: true },
     version,
   },
   uniques: [{ name: 'usage_record_idempotency_key_unique', properties: ['idempotencyKey'] }],
   indexes: [
-    // the hourly aggregation: pending usage of a batch of payers up to an hour
-    { name: 'usage_record_pending_payer_idx', properties: ['payerCloudAccountId', 'status', 'hour'] },
+    // the hourly aggregation, a payer's usage past its watermark: stored after it (seq) …
+    {
+      name: 'usage_record_pending_seq_idx',
+      expression:
+        'create index "usage_record_pending_seq_idx" on "usage_record" ("payer_cloud_account_id", "seq") where "status" = \'pending\'',
+    },
+    // … or for an hour after it (stored before the seal, for a later hour)
+    {
+      name: 'usage_record_pending_hour_idx',
+      expression:
+        'create index "usage_record_pending_hour_idx" on "usage_record" ("payer_cloud_account_id", "hour") where "status" = \'pending\'',
+    },
     { name: 'usage_record_workspace_idx', properties: ['workspaceId', 'hour'] },
-    { name: 'usage_record_metering_record_idx', properties: ['meteringRecordId'] },
   ],
 });
 
@@ -237,6 +248,9 @@ export const MeteringRecordSchema = schema<MeteringRecord>({
     leaseUntil: optDate,
     nextAttemptAt: optDate,
     windowAlertedAt: optDate,
+    usageAfterHour: optDate,
+    usageAfterSeq: seqColumn,
+    usageThroughSeq: seqColumn,
     version,
   },
   uniques: [
@@ -252,22 +266,33 @@ export const MeteringRecordSchema = schema<MeteringRecord>({
   ],
 });
 
-export const RatingStateSchema = schema<RatingState>({
-  class: RatingState,
-  tableName: 'rating_state',
+/**
+ * A cloud account's rating states in one row (ADR 0009): a seal reads and writes them all at once, in the
+ * transaction that updates the account, so one row per account replaces one per (workspace, item).
+ */
+export class RatingBook {
+  /** the cloud account's id */
+  id!: string;
+  /** `workspaceId|itemCode` → the state's values */
+  states!: Record<string, RatingBookEntry>;
+  version!: number;
+}
+export interface RatingBookEntry {
+  carry: string;
+  denominator: string;
+  peakDay?: string | null;
+  peak: number;
+}
+
+export const RatingBookSchema = schema<RatingBook>({
+  class: RatingBook,
+  tableName: 'rating_book',
   properties: {
-    id: { type: 'string', primary: true, length: 255 },
-    cloudAccountId: str(64),
-    workspaceId: str(64),
-    itemCode: str(64),
+    id,
     // bigint numerators and denominators as decimal text: exact on every database
-    carry: text,
-    denominator: text,
-    peakDay: optStr(10),
-    peak: { type: 'double' },
+    states: { type: 'json' },
     version,
   },
-  indexes: [{ name: 'rating_state_pair_idx', properties: ['cloudAccountId', 'workspaceId'] }],
 });
 
 export const MarketplaceEventSchema = schema<MarketplaceEvent>({
@@ -374,7 +399,7 @@ export const entitySchemas = [
   BindingSchema,
   UsageRecordSchema,
   MeteringRecordSchema,
-  RatingStateSchema,
+  RatingBookSchema,
   MarketplaceEventSchema,
   AuditEntrySchema,
   OutboxMessageSchema,

@@ -8,7 +8,7 @@ import {
 } from '@billing-center/core';
 import type { FilterQuery } from '@mikro-orm/core';
 import { CloudAccountSchema } from '../mapping/entity-schemas.js';
-import type { Session } from '../session.js';
+import { Session } from '../session.js';
 
 const METERABLE: SubscriptionState[] = ['active', 'unsubscribe-pending'];
 
@@ -21,6 +21,17 @@ export class MikroOrmCloudAccountRepository implements CloudAccountRepository {
   }
   getMany(ids: readonly string[]) {
     return this.s.getMany(CloudAccountSchema, ids);
+  }
+  /** Locked for update (PostgreSQL), after any usage write holding one of them commits (see the port). */
+  async getManyForMetering(ids: readonly string[]) {
+    if (this.s.dialect !== 'postgresql') return this.s.getMany(CloudAccountSchema, ids);
+    // read after the wait (a row changed meanwhile is read as committed), in id order (no deadlocks)
+    this.s.forgetRows(CloudAccountSchema, ids);
+    return this.s.select(
+      CloudAccountSchema,
+      'select * from "cloud_account" where "id" = any(?::text[]) order by "id" for update',
+      [Session.pgArray([...new Set(ids)])],
+    );
   }
   async findByCustomer(ref: CustomerRef) {
     const lic = licenseIdOf(ref.licenseArn);

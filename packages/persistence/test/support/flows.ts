@@ -160,10 +160,15 @@ export function defineUseCaseFlows(fresh: () => Promise<Persistence>) {
     expect(sealed).toMatchObject({ status: 'sealed' });
     expect(sealed?.quantity).toBeGreaterThan(0);
     expect(sealed?.allocations.reduce((s, a) => s + a.quantity, 0)).toBe(sealed?.quantity);
-    expect((await c.read((tx) => tx.usage.listForMeteringRecord(sealed!.id))).map((u) => u.status)).toEqual([
-      'metered',
-      'metered',
-    ]);
+    // the record names the usage its seal absorbed; the payer reports it metered (no usage row rewritten)
+    const absorbed = await c.read((tx) =>
+      tx.usage.listForMeteringRecord(
+        sealed!,
+        [...c.ctx.catalog.items.values()].filter((i) => i.dimension === 'usage_cost').map((i) => i.code),
+      ),
+    );
+    const payer = await c.read((tx) => tx.cloudAccounts.get(cloudAccount.id));
+    expect(absorbed.map((u) => u.reportedStatus(payer))).toEqual(['metered', 'metered']);
     expect(await c.useCases.planMetering.execute()).toMatchObject({ accounts: 0, records: 0 });
     const sent = await c.useCases.submitMetering.execute({ workerId: 'w1' });
     expect(sent).toMatchObject({ claimed: plan.records, accepted: plan.records });

@@ -120,6 +120,12 @@ export class CloudAccount {
   meteringFrom!: Date;
   /** Last hour whose records are sealed; null before the first. */
   meteredThrough!: Date | null;
+  /**
+   * The usage watermark of that seal: the highest usage sequence number it absorbed. Usage paid by this
+   * account is metered exactly when its hour is ≤ `meteredThrough` and its `seq` ≤ this (see ADR 0009);
+   * anything else still pending waits for the next open hour.
+   */
+  meteredUsageSeq!: number;
   /** Set on unsubscribe-pending: the worker seals and sends the current partial hour at once. */
   finalFlushRequestedAt!: Date | null;
   entitlements!: Entitlement[];
@@ -173,12 +179,23 @@ export class CloudAccount {
       cancelledAt: null,
       meteringFrom: hourStart(input.now),
       meteredThrough: null,
+      meteredUsageSeq: 0,
       finalFlushRequestedAt: null,
       entitlements: [],
       entitlementsCheckedAt: null,
       createdAt: input.now,
       version: 1,
     });
+  }
+
+  /** Whether a sealed hour of this account already absorbed `usage` (which it pays for). */
+  hasMetered(usage: { hour: Date; seq: number | null }): boolean {
+    return (
+      this.meteredThrough !== null &&
+      usage.seq !== null &&
+      usage.hour.getTime() <= this.meteredThrough.getTime() &&
+      usage.seq <= this.meteredUsageSeq
+    );
   }
 
   /** The next hour to seal: hours are sealed in order, never before `meteringFrom`. */
@@ -268,6 +285,7 @@ export class CloudAccount {
 }
 
 type MethodNames =
+  | 'hasMetered'
   | 'nextHourToMeter'
   | 'isMeterable'
   | 'acceptsNewWorkspaces'

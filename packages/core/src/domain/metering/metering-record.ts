@@ -76,10 +76,33 @@ export class MeteringRecord {
   leaseUntil!: Date | null;
   nextAttemptAt!: Date | null;
   windowAlertedAt!: Date | null;
+  /**
+   * Which usage this record absorbed, as the payer's watermark before and after its seal (ADR 0009): the
+   * payer's pending usage of this dimension with `hour` ≤ this record's hour and `seq` ≤ `usageThroughSeq`,
+   * except what an earlier seal took (`hour` ≤ `usageAfterHour` and `seq` ≤ `usageAfterSeq`).
+   */
+  usageAfterHour!: Date | null;
+  usageAfterSeq!: number;
+  usageThroughSeq!: number;
   version!: number;
 
   constructor(props: Omit<MeteringRecord, MethodNames>) {
     Object.assign(this, props);
+  }
+
+  /** Whether this record absorbed `usage` (stored `pending`, paid by this account, of `dimension`). */
+  absorbed(
+    usage: { payerCloudAccountId: string | null; status: string; hour: Date; seq: number | null },
+    dimension: string | undefined,
+  ): boolean {
+    if (usage.payerCloudAccountId !== this.cloudAccountId || usage.status !== 'pending') return false;
+    if (dimension !== this.dimension || usage.seq === null) return false;
+    if (usage.hour.getTime() > this.hour.getTime() || usage.seq > this.usageThroughSeq) return false;
+    const earlier =
+      this.usageAfterHour !== null &&
+      usage.hour.getTime() <= this.usageAfterHour.getTime() &&
+      usage.seq <= this.usageAfterSeq;
+    return !earlier;
   }
 
   get isTerminal(): boolean {
@@ -187,6 +210,7 @@ export class MeteringRecord {
 }
 
 type MethodNames =
+  | 'absorbed'
   | 'outcomeUnknown'
   | 'isTerminal'
   | 'isBilled'

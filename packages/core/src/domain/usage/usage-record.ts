@@ -4,9 +4,12 @@
  * reported as not billable with a reason.
  */
 export type UsageStatus =
-  /** settled by a cloud account; waits for that account's next open hour */
+  /**
+   * settled by a cloud account. Stored as is; it is *reported* as `metered` once a sealed hour of the payer
+   * absorbed it (`CloudAccount.hasMetered`: the payer's watermark, not a per-row update — ADR 0009)
+   */
   | 'pending'
-  /** absorbed into a sealed metering record (`meteringRecordId`) */
+  /** reported only: absorbed into a sealed metering record of its payer */
   | 'metered'
   /** kept and reported; charged by the Billing Center's own balance, outside this product */
   | 'billing-center'
@@ -29,21 +32,23 @@ export class UsageRecord {
   receivedAt!: Date;
   /** The cloud account that paid for the workspace in `hour`, fixed at ingestion (bindings never change past hours). */
   payerCloudAccountId!: string | null;
-  status!: UsageStatus;
+  /** Stored: `pending`, `billing-center` or `not-billable`; see `reportedStatus` for `metered`. */
+  status!: Exclude<UsageStatus, 'metered'>;
   reason!: NotBillableReason | null;
-  meteringRecordId!: string | null;
-  /** The hour of the metering record that absorbed it: later than `hour` when the usage arrived late. */
-  meteredHour!: Date | null;
+  /**
+   * Position in the order usage was stored, assigned by the store when the row is committed (null before):
+   * strictly increasing, so a payer's seal can say "everything up to here" in one number (ADR 0009).
+   */
+  seq!: number | null;
   version!: number;
 
-  constructor(props: Omit<UsageRecord, 'markMetered' | 'markNotBillable' | 'samePayload'>) {
+  constructor(props: Omit<UsageRecord, 'markNotBillable' | 'samePayload' | 'reportedStatus'>) {
     Object.assign(this, props);
   }
 
-  markMetered(meteringRecordId: string, hour: Date): void {
-    this.status = 'metered';
-    this.meteringRecordId = meteringRecordId;
-    this.meteredHour = hour;
+  /** What became of it, given its payer's current state (null: no payer, or unknown). */
+  reportedStatus(payer: { hasMetered(u: UsageRecord): boolean } | null): UsageStatus {
+    return this.status === 'pending' && payer?.hasMetered(this) ? 'metered' : this.status;
   }
 
   markNotBillable(reason: NotBillableReason): void {

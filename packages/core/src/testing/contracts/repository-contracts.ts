@@ -254,6 +254,9 @@ export function defineRepositoryContracts(h: ContractHarness, factory: UnitOfWor
         lockedBy.id,
       ]);
       expect(await tx((t) => t.workspaces.getMany([settled.id, 'unknown']))).toHaveLength(1);
+      expect(await tx((t) => t.workspaces.sitesOf([settled.id, 'unknown', settled.id]))).toEqual(
+        new Map([[settled.id, settled.siteId]]),
+      );
     });
   });
 
@@ -321,6 +324,9 @@ export function defineRepositoryContracts(h: ContractHarness, factory: UnitOfWor
       ]);
       const many = await tx((t) => t.cloudAccounts.getMany([china.id, 'unknown', modern.id]));
       expect(many.map((c) => c.id).sort()).toEqual([modern.id, china.id].sort());
+      const held = await tx((t) => t.cloudAccounts.getManyForMetering([china.id, 'unknown', modern.id]));
+      expect(held.map((c) => c.id).sort()).toEqual([modern.id, china.id].sort());
+      expect(held.find((c) => c.id === modern.id)?.meteredUsageSeq).toBe(0);
       expect((await tx((t) => t.cloudAccounts.listByOwner(a.id))).map((c) => c.id).sort()).toEqual(
         [modern.id, legacy.id, china.id].sort(),
       );
@@ -448,22 +454,75 @@ export function defineRepositoryContracts(h: ContractHarness, factory: UnitOfWor
       expect((await tx((t) => t.usage.findByKeys([u1.idempotencyKey, 'nope']))).map((u) => u.id)).toEqual([
         u1.id,
       ]);
-      expect((await tx((t) => t.usage.listPendingForPayers(['ca-1'], at(0)))).map((u) => u.id)).toEqual([
-        u1.id,
-      ]);
-      await tx(async (t) => {
-        const [x] = await t.usage.listPendingForPayers(['ca-1'], at(0));
-        x?.markMetered('mr-1', at(0));
-        await t.usage.saveMany(x ? [x] : []);
-      });
-      expect((await tx((t) => t.usage.listPendingForPayers(['ca-1'], at(5)))).map((u) => u.id)).toEqual([
+      const none = (id: string) => ({ id, meteredThrough: null, meteredUsageSeq: 0 });
+      expect((await tx((t) => t.usage.listPendingForPayers([none('ca-1')], at(0)))).map((u) => u.id)).toEqual(
+        [u1.id],
+      );
+      const both = await tx((t) => t.usage.listPendingForPayers([none('ca-1'), none('ca-2')], null)); // null: every hour
+      // ordered by hour (then by seq: within one commit the order is the store's)
+      expect(new Set(both.slice(0, 2).map((u) => u.id))).toEqual(new Set([u1.id, u3.id]));
+      expect(both[2]?.id).toBe(u2.id);
+      // Each committed row has its place in the store's order; a later commit comes after all of them.
+      const seqOf = async (u: { idempotencyKey: string }) =>
+        (await tx((t) => t.usage.findByKeys([u.idempotencyKey])))[0]?.seq as number;
+      const first = Math.max(await seqOf(u1), await seqOf(u2), await seqOf(u3));
+      expect(new Set([await seqOf(u1), await seqOf(u2), await seqOf(u3)]).size).toBe(3);
+      // A seal of ca-1's hour 0 absorbed u1 (its watermark: hour 0, the seq it had read up to) …
+      const sealed0 = { id: 'ca-1', meteredThrough: at(0), meteredUsageSeq: first };
+      expect((await tx((t) => t.usage.listPendingForPayers([sealed0], at(5)))).map((u) => u.id)).toEqual([
         u2.id,
       ]);
-      const both = await tx((t) => t.usage.listPendingForPayers(['ca-1', 'ca-2'], null)); // null: every hour
-      expect(both.map((u) => u.id)).toEqual([u3.id, u2.id]); // ordered by hour
-      expect((await tx((t) => t.usage.listForMeteringRecord('mr-1'))).map((u) => u.id)).toEqual([u1.id]);
-      expect((await tx((t) => t.usage.listForWorkspace('ws-a', at(0), at(2)))).map((u) => u.id)).toEqual([
+      // … so late usage for hour 0, stored after it, is pending (for the next open hour), before u2 by hour.
+      const late = mother.usage({
+        workspaceId: 'ws-a',
+        payerCloudAccountId: 'ca-1',
+        status: 'pending',
+        hour: at(0),
+      });
+      await tx((t) => t.usage.addMany([late]));
+      expect(await seqOf(late)).toBeGreaterThan(first);
+      expect((await tx((t) => t.usage.listPendingForPayers([sealed0], at(5)))).map((u) => u.id)).toEqual([
+        late.id,
+        u2.id,
+      ]);
+      // The records of those seals name exactly the usage they absorbed.
+      const r0 = mother.meteringRecord({
+        cloudAccountId: 'ca-1',
+        dimension: 'log_events',
+        hour: at(0),
+        usageAfterHour: null,
+        usageAfterSeq: 0,
+        usageThroughSeq: first,
+      });
+      const r1 = mother.meteringRecord({
+        cloudAccountId: 'ca-1',
+        dimension: 'log_events',
+        hour: at(1),
+        usageAfterHour: at(0),
+        usageAfterSeq: first,
+        usageThroughSeq: await seqOf(late),
+      });
+      expect((await tx((t) => t.usage.listForMeteringRecord(r0, ['log-events']))).map((u) => u.id)).toEqual([
         u1.id,
+      ]);
+      expect((await tx((t) => t.usage.listForMeteringRecord(r1, ['log-events']))).map((u) => u.id)).toEqual([
+        late.id,
+        u2.id,
+      ]);
+      expect(await tx((t) => t.usage.listForMeteringRecord(r1, ['hosts']))).toEqual([]);
+      // Stored status changes (a cancellation): not pending any more.
+      await tx(async (t) => {
+        const [x] = await t.usage.findByKeys([u3.idempotencyKey]);
+        x?.markNotBillable('subscription-cancelled');
+        await t.usage.saveMany(x ? [x] : []);
+      });
+      expect(await tx((t) => t.usage.listPendingForPayers([none('ca-2')], null))).toEqual([]);
+      expect((await tx((t) => t.usage.findByKeys([u3.idempotencyKey])))[0]).toMatchObject({
+        status: 'not-billable',
+        reason: 'subscription-cancelled',
+      });
+      expect((await tx((t) => t.usage.listForWorkspace('ws-a', at(0), at(2)))).map((u) => u.id)).toEqual([
+        ...[u1.id, late.id].sort(), // by hour, then id
         u2.id,
       ]);
     });
@@ -540,21 +599,27 @@ export function defineRepositoryContracts(h: ContractHarness, factory: UnitOfWor
       s.carry = '123456789012345678901234567890';
       s.denominator = '1000000000000';
       await tx((t) => t.ratingStates.saveMany([s]));
-      const [got] = await tx((t) =>
-        t.ratingStates.listFor([
-          { cloudAccountId: 'ca-1', workspaceId: 'ws-a' },
-          { cloudAccountId: 'ca-1', workspaceId: 'ws-b' },
-        ]),
-      );
+      const other = mother.ratingState({ cloudAccountId: 'ca-2', workspaceId: 'ws-b', itemCode: 'hosts' });
+      await tx((t) => t.ratingStates.saveMany([other]));
+      const [got, ...rest] = await tx((t) => t.ratingStates.listFor(['ca-1', 'ca-9']));
+      expect(rest).toEqual([]);
       expect(got?.carry).toBe('123456789012345678901234567890');
       if (!got) throw new Error('missing');
       got.peak = 7;
       got.peakDay = '2026-11-02';
       await tx((t) => t.ratingStates.saveMany([got]));
-      const [again] = await tx((t) =>
-        t.ratingStates.listFor([{ cloudAccountId: 'ca-1', workspaceId: 'ws-a' }]),
-      );
-      expect(again).toMatchObject({ peak: 7, peakDay: '2026-11-02' });
+      // a second state of the same account is added beside the first, which keeps its values
+      const second = mother.ratingState({ cloudAccountId: 'ca-1', workspaceId: 'ws-b', itemCode: 'hosts' });
+      await tx((t) => t.ratingStates.saveMany([second]));
+      const again = await tx((t) => t.ratingStates.listFor(['ca-1']));
+      expect(again.find((x) => x.workspaceId === 'ws-a')).toMatchObject({
+        peak: 7,
+        peakDay: '2026-11-02',
+        carry: '123456789012345678901234567890',
+        denominator: '1000000000000',
+      });
+      expect(again.find((x) => x.workspaceId === 'ws-b')).toMatchObject({ itemCode: 'hosts', carry: '0' });
+      expect(await tx((t) => t.ratingStates.listFor(['ca-2']))).toHaveLength(1);
     });
   });
 

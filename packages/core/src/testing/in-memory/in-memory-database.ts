@@ -49,6 +49,7 @@ export function createTables() {
     }),
     usage: new Table<UsageRecord>({
       name: 'usage record',
+      sequence: 'seq',
       unique: { idempotencyKey: (u) => u.idempotencyKey },
       indexes: {
         pendingPayer: (u) => (u.status === 'pending' && u.payerCloudAccountId ? u.payerCloudAccountId : null),
@@ -65,7 +66,7 @@ export function createTables() {
     }),
     ratingStates: new Table<RatingState>({
       name: 'rating state',
-      indexes: { accountWorkspace: (s) => `${s.cloudAccountId}|${s.workspaceId}` },
+      indexes: { cloudAccount: (s) => s.cloudAccountId },
     }),
     marketplaceEvents: new Table<MarketplaceEvent>({
       name: 'marketplace event',

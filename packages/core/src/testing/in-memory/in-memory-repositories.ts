@@ -26,6 +26,7 @@ import type {
   RegistrationTicketRepository,
   TransactionContext,
   UsageRepository,
+  UsageWatermark,
   WorkspaceFilter,
   WorkspaceRepository,
 } from '../../ports/repositories.js';
@@ -73,6 +74,14 @@ class Workspaces implements WorkspaceRepository {
   }
   async getMany(ids: readonly string[]) {
     return present(ids.map((id) => this.t.workspaces.get(id)));
+  }
+  async sitesOf(ids: readonly string[]) {
+    const out = new Map<string, string>();
+    for (const id of ids) {
+      const w = this.t.workspaces.peek(id);
+      if (w) out.set(id, w.siteId);
+    }
+    return out;
   }
   async list(f: WorkspaceFilter, p: { limit: number; cursor?: string | null }) {
     const match = (w: Workspace) =>
@@ -142,6 +151,10 @@ class CloudAccounts implements CloudAccountRepository {
   }
   async listByOwner(owner: string) {
     return this.t.cloudAccounts.byIndex('owner', owner).sort(byId);
+  }
+  /** One process, and commits are atomic: nothing to wait for (see the port). */
+  async getManyForMetering(ids: readonly string[]) {
+    return this.getMany(ids);
   }
   async listDueForMetering(now: Date, limit: number, afterId?: string | null) {
     const due = (c: CloudAccount) =>
@@ -224,17 +237,18 @@ class Usage implements UsageRepository {
   async addMany(rows: readonly UsageRecord[]) {
     for (const r of rows) this.t.usage.insert(r);
   }
-  async listPendingForPayers(caIds: readonly string[], upTo: Date | null) {
+  async listPendingForPayers(payers: readonly UsageWatermark[], upTo: Date | null) {
     const limit = upTo?.getTime() ?? Number.POSITIVE_INFINITY;
-    return caIds
-      .flatMap((caId) =>
-        this.t.usage.byIndex(
-          'pendingPayer',
-          caId,
-          (u) => u.status === 'pending' && u.payerCloudAccountId === caId && u.hour.getTime() <= limit,
-        ),
-      )
-      .sort(byTime((u) => u.hour));
+    return payers
+      .flatMap((p) => {
+        const through = p.meteredThrough?.getTime() ?? Number.NEGATIVE_INFINITY;
+        return this.t.usage.byIndex('pendingPayer', p.id, (u) => {
+          if (u.status !== 'pending' || u.payerCloudAccountId !== p.id) return false;
+          const h = u.hour.getTime();
+          return h <= limit && (h > through || (u.seq ?? 0) > p.meteredUsageSeq);
+        });
+      })
+      .sort((a, b) => a.hour.getTime() - b.hour.getTime() || (a.seq ?? 0) - (b.seq ?? 0));
   }
   async listForWorkspace(wsId: string, from: Date, to: Date) {
     return this.t.usage
@@ -246,9 +260,13 @@ class Usage implements UsageRepository {
       )
       .sort((a, b) => a.hour.getTime() - b.hour.getTime() || byId(a, b));
   }
-  async listForMeteringRecord(id: string) {
-    // A test adapter: a scan keeps the hot planning path free of one index entry per record.
-    return this.t.usage.scan((u) => u.meteringRecordId === id);
+  async listForMeteringRecord(record: MeteringRecord, itemCodes: readonly string[]) {
+    const items = new Set(itemCodes);
+    return this.t.usage
+      .byIndex('pendingPayer', record.cloudAccountId, (u) =>
+        record.absorbed(u, items.has(u.itemCode) ? record.dimension : undefined),
+      )
+      .sort((a, b) => a.hour.getTime() - b.hour.getTime() || (a.seq ?? 0) - (b.seq ?? 0));
   }
   async saveMany(rows: readonly UsageRecord[]) {
     for (const r of rows) this.t.usage.update(r);
@@ -304,10 +322,8 @@ class Metering implements MeteringRecordRepository {
 
 class RatingStates implements RatingStateRepository {
   constructor(private readonly t: TxTables) {}
-  async listFor(pairs: ReadonlyArray<{ cloudAccountId: string; workspaceId: string }>) {
-    return pairs.flatMap((p) =>
-      this.t.ratingStates.byIndex('accountWorkspace', `${p.cloudAccountId}|${p.workspaceId}`),
-    );
+  async listFor(cloudAccountIds: readonly string[]) {
+    return cloudAccountIds.flatMap((id) => this.t.ratingStates.byIndex('cloudAccount', id));
   }
   async saveMany(rows: readonly RatingState[]) {
     for (const r of rows) {

@@ -22,6 +22,8 @@ export interface TableSpec<T> {
   /** unique constraints: name → key of a row */
   unique?: Record<string, (row: T) => string | null>;
   versioned?: boolean;
+  /** a field numbered when its row is first committed (like a database sequence), if it is still null */
+  sequence?: string;
 }
 
 type Row = { id: string; version?: number };
@@ -42,6 +44,7 @@ export class Table<T extends Row> {
   private readonly byName = new Map<string, Map<string, Set<string>>>();
   private readonly uniqueByName = new Map<string, Map<string, string>>();
   private sortedIds: string[] | null = null;
+  private lastSeq = 0;
 
   constructor(readonly spec: TableSpec<T>) {
     this.indexList = Object.entries(spec.indexes ?? {}).map(([name, fn]) => ({ name, fn, map: new Map() }));
@@ -67,6 +70,12 @@ export class Table<T extends Row> {
   put(row: T): void {
     const old = this.rows.get(row.id);
     if (!old) this.sortedIds = null;
+    const seqField = this.spec.sequence;
+    if (seqField) {
+      const r = row as unknown as Record<string, number | null>;
+      if (r[seqField] === null || r[seqField] === undefined) r[seqField] = ++this.lastSeq;
+      else this.lastSeq = Math.max(this.lastSeq, r[seqField] as number);
+    }
     this.rows.set(row.id, row);
     for (const { fn, map } of this.indexList) {
       const rawBefore = old ? fn(old) : null;
@@ -155,6 +164,17 @@ export class TxTable<T extends Row> {
     this.loaded.set(id, c);
     if (!this.seenVersion.has(id)) this.seenVersion.set(id, base.version);
     return c;
+  }
+
+  /**
+   * The row as this transaction sees it, without taking a copy: for reading a field or two. The caller must
+   * not change it (the committed row may be the one returned).
+   */
+  peek(id: string): Readonly<T> | null {
+    const hit = this.loaded.get(id);
+    if (hit) return hit;
+    if (this.writes.has(id)) return this.writes.get(id) ?? null;
+    return this.table.rows.get(id) ?? null;
   }
 
   /** Rows whose index key matches, including this transaction's own writes, re-checked by `where`. */

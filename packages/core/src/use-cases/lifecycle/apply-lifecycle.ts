@@ -142,7 +142,7 @@ async function endSubscription(
   const unsent = await tx.metering.listUnsentFrom(ca.id, ceilHour(endedAt));
   for (const r of unsent) r.withdraw(cancelled ? 'subscription-cancelled' : 'subscription-failed', now);
   if (unsent.length) await tx.metering.saveMany(unsent);
-  const waiting = await tx.usage.listPendingForPayers([ca.id], null);
+  const waiting = await tx.usage.listPendingForPayers([ca], null);
   for (const u of waiting) u.markNotBillable(cancelled ? 'subscription-cancelled' : 'subscription-failed');
   if (waiting.length) await tx.usage.saveMany(waiting);
   const owner = await tx.accounts.get(ca.ownerAccountId);

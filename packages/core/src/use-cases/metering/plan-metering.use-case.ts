@@ -112,39 +112,32 @@ export class PlanMetering {
   ): Promise<{ hours: number; records: number; accountIds: string[]; moreDue: boolean }> {
     const { catalog, ids: idGen } = this.ctx;
     return this.ctx.uow.transaction(async (tx) => {
-      const due = (await tx.cloudAccounts.getMany(ids))
+      // held until commit: usage being stored for these accounts right now is committed before we read
+      const due = (await tx.cloudAccounts.getManyForMetering(ids))
         .map((ca) => ({ ca, due: dueHour(ca, now) }))
         .filter((x): x is { ca: CloudAccount; due: { hour: Date; isFinal: boolean } } => x.due !== null);
       if (due.length === 0) return { hours: 0, records: 0, accountIds: [], moreDue: false };
       const upTo = new Date(Math.max(...due.map((d) => d.due.hour.getTime())));
       const usageByPayer = new Map<string, UsageRecord[]>();
       for (const u of await tx.usage.listPendingForPayers(
-        due.map((d) => d.ca.id),
+        due.map((d) => d.ca),
         upTo,
       )) {
         const list = usageByPayer.get(u.payerCloudAccountId as string) ?? [];
         list.push(u);
         usageByPayer.set(u.payerCloudAccountId as string, list);
       }
-      const pairs = new Map<string, { cloudAccountId: string; workspaceId: string }>();
-      for (const [payer, list] of usageByPayer) {
-        for (const u of list)
-          pairs.set(`${payer}|${u.workspaceId}`, { cloudAccountId: payer, workspaceId: u.workspaceId });
-      }
-      const sites = new Map(
-        (await tx.workspaces.getMany([...new Set([...pairs.values()].map((p) => p.workspaceId))])).map(
-          (w) => [w.id, w.siteId],
-        ),
-      );
+      const workspaceIds = new Set<string>();
+      for (const list of usageByPayer.values()) for (const u of list) workspaceIds.add(u.workspaceId);
+      const sites = await tx.workspaces.sitesOf([...workspaceIds]);
       const states = new Map(
-        (await tx.ratingStates.listFor([...pairs.values()])).map((s) => [
+        (await tx.ratingStates.listFor(due.map((d) => d.ca.id))).map((s) => [
           RatingState.key(s.cloudAccountId, s.workspaceId, s.itemCode),
           s,
         ]),
       );
 
       const sealed: MeteringRecord[] = [];
-      const metered: UsageRecord[] = [];
       const touchedStates: RatingState[] = [];
       const journal = new Journal(idGen, now, { type: 'system', process: 'metering' });
       for (const { ca, due: d } of due) {
@@ -167,7 +160,9 @@ export class PlanMetering {
         });
         touchedStates.push(...rated.touched);
         const deadline = meteringDeadline(d.hour, catalog.meteringWindowHours);
-        const recordIdByDimension = new Map<string, string>();
+        // The new watermark: everything pending up to this hour, as far as it was stored (ADR 0009).
+        let throughSeq = ca.meteredUsageSeq;
+        for (const u of usage) if (u.seq !== null && u.seq > throughSeq) throughSeq = u.seq;
         const mine: MeteringRecord[] = [];
         for (const [dimension, parts] of rated.byDimension) {
           const { quantity, allocations } = allocate(parts);
@@ -196,22 +191,18 @@ export class PlanMetering {
             leaseUntil: null,
             nextAttemptAt: null,
             windowAlertedAt: null,
+            usageAfterHour: ca.meteredThrough,
+            usageAfterSeq: ca.meteredUsageSeq,
+            usageThroughSeq: throughSeq,
             version: 1,
           });
           record.seal(now);
           mine.push(record);
-          recordIdByDimension.set(dimension, record.id);
         }
         sealed.push(...mine);
-        for (const u of usage) {
-          const dim = catalog.item(u.itemCode)?.dimension;
-          const recordId = dim ? recordIdByDimension.get(dim) : undefined;
-          if (recordId) {
-            u.markMetered(recordId, d.hour);
-            metered.push(u);
-          }
-        }
+        // The usage is absorbed by moving the account's watermark: no usage row is written.
         ca.meteredThrough = d.hour;
+        ca.meteredUsageSeq = throughSeq;
         const flushHour = ca.finalFlushRequestedAt ? hourStart(ca.finalFlushRequestedAt) : null;
         if (flushHour && d.hour.getTime() >= flushHour.getTime()) ca.finalFlushRequestedAt = null;
         if (d.isFinal) {
@@ -228,7 +219,6 @@ export class PlanMetering {
       }
       await tx.cloudAccounts.saveMany(due.map((d) => d.ca));
       await tx.metering.addMany(sealed);
-      if (metered.length) await tx.usage.saveMany(metered);
       if (touchedStates.length) await tx.ratingStates.saveMany(touchedStates);
       await journal.flush(tx);
       return {

@@ -1,7 +1,7 @@
 import type { Actor } from '../../domain/audit/audit-entry.js';
 import type { Binding } from '../../domain/binding/binding.js';
 import type { CloudAccount } from '../../domain/cloud-account/cloud-account.js';
-import { UsageRecord } from '../../domain/usage/usage-record.js';
+import { UsageRecord, type UsageStatus } from '../../domain/usage/usage-record.js';
 import type { Workspace } from '../../domain/workspace/workspace.js';
 import { ForbiddenError, ValidationError } from '../../shared/domain-error.js';
 import { HOUR_MS, hourStart } from '../../shared/time.js';
@@ -22,7 +22,7 @@ export type UsageResult =
       idempotencyKey: string;
       result: 'accepted' | 'duplicate';
       usageId: string;
-      status: UsageRecord['status'];
+      status: UsageStatus;
     }
   | {
       index: number;
@@ -114,12 +114,21 @@ export class RecordUsage {
         const prior = existing.get(p.key);
         if (prior) {
           if (prior.samePayload(p)) {
+            let payer: CloudAccount | null = null;
+            if (prior.status === 'pending' && prior.payerCloudAccountId) {
+              if (!accounts.has(prior.payerCloudAccountId))
+                accounts.set(
+                  prior.payerCloudAccountId,
+                  await tx.cloudAccounts.get(prior.payerCloudAccountId),
+                );
+              payer = accounts.get(prior.payerCloudAccountId) ?? null;
+            }
             results[p.index] = {
               index: p.index,
               idempotencyKey: p.key,
               result: 'duplicate',
               usageId: prior.id,
-              status: prior.status,
+              status: prior.reportedStatus(payer),
             };
           } else {
             reject(
@@ -168,8 +177,7 @@ export class RecordUsage {
           payerCloudAccountId: payer?.id ?? null,
           status: 'pending',
           reason: null,
-          meteringRecordId: null,
-          meteredHour: null,
+          seq: null,
           version: 1,
         });
         if (payer) {
