@@ -60,6 +60,82 @@ describe('migrations', () => {
   });
 });
 
+describe('the usage-watermark migration (ADR 0009)', () => {
+  it('carries stored usage, records and rating states over exactly', async () => {
+    await recreatePostgresDatabase('watermark');
+    const p = await createPersistence({ database: postgresUrlFor('watermark'), migrate: false });
+    try {
+      await p.orm.getMigrator().up({ to: 'Migration20261127180000_workspace_previous_method' });
+      const sql = (q: string) => p.orm.em.getConnection().execute(q);
+      const t = (h: string) => `'2026-11-02T${h}:00Z'`;
+      await sql(`insert into cloud_account (id, owner_account_id, provider, partition, product_code, free_trial,
+        state, state_changed_at, metering_from, metered_through, entitlements, created_at, version) values
+        ('ca-1', 'acc-1', 'aws-marketplace', 'aws', 'prod', false, 'active', ${t('09:00')}, ${t('10:00')},
+         ${t('11:00')}, '[]', ${t('09:00')}, 3)`);
+      const record = (id: string, hour: string) =>
+        `('${id}', 'ca-1', 'aws', 'prod', 'log_events', ${t(hour)}, 1, '[]', 'accepted', false, 1, 0, ${t('23:00')}, 1)`;
+      await sql(`insert into metering_record (id, cloud_account_id, partition, product_code, dimension, hour,
+        quantity, allocations, status, is_final, attempts, unanswered_sends, deadline, version) values
+        ${record('mr-10', '10:00')}, ${record('mr-11', '11:00')}`);
+      // u1 on time for 10, u2 late for 10 (in 11's seal), u3 on time for 11: metered. u4 late for 10 after
+      // 11's seal, u5 for 12: still pending.
+      const usage = (id: string, hour: string, received: string, status: string, record: string | null) =>
+        `('${id}', 'k-${id}', 'ws-1', 'log-events', ${t(hour)}, 1, ${t(received)}, 'ca-1', '${status}',
+          ${record ? `'${record}'` : 'null'}, 1)`;
+      await sql(`insert into usage_record (id, idempotency_key, workspace_id, item_code, hour, quantity,
+        received_at, payer_cloud_account_id, status, metering_record_id, version) values
+        ${usage('u4', '10:00', '12:10', 'pending', null)}, ${usage('u1', '10:00', '10:05', 'metered', 'mr-10')},
+        ${usage('u5', '12:00', '12:05', 'pending', null)}, ${usage('u3', '11:00', '11:20', 'metered', 'mr-11')},
+        ${usage('u2', '10:00', '11:10', 'metered', 'mr-11')}`);
+      await sql(`insert into rating_state values ('ca-1|ws-1|hosts', 'ca-1', 'ws-1', 'hosts', '12345678901234567890', '100', '2026-11-02', 7, 2),
+        ('ca-1|ws-1|log-events', 'ca-1', 'ws-1', 'log-events', '3', '10', null, 0, 1)`);
+
+      expect(await p.migrate()).toEqual(['Migration20261128000000_usage_watermark']);
+      const [ca, records, absorbed10, absorbed11, pending, states] = await p.uow.read(async (tx) => {
+        const c = await tx.cloudAccounts.get('ca-1');
+        const rs = await tx.metering.getMany(['mr-10', 'mr-11']);
+        return [
+          c,
+          rs,
+          await tx.usage.listForMeteringRecord(rs[0]!, ['log-events']),
+          await tx.usage.listForMeteringRecord(rs[1]!, ['log-events']),
+          await tx.usage.listPendingForPayers([c!], null),
+          await tx.ratingStates.listFor(['ca-1']),
+        ] as const;
+      });
+      expect(absorbed10.map((u) => u.id)).toEqual(['u1']);
+      expect(absorbed11.map((u) => u.id)).toEqual(['u2', 'u3']);
+      expect(pending.map((u) => u.id)).toEqual(['u4', 'u5']);
+      const all = await p.uow.read((tx) =>
+        tx.usage.listForWorkspace('ws-1', new Date(0), new Date('2030-01-01')),
+      );
+      expect(Object.fromEntries(all.map((u) => [u.id, u.reportedStatus(ca)]))).toEqual({
+        u1: 'metered',
+        u2: 'metered',
+        u3: 'metered',
+        u4: 'pending',
+        u5: 'pending',
+      });
+      expect(records.map((r) => r.usageAfterHour?.toISOString() ?? null)).toEqual([
+        null,
+        '2026-11-02T10:00:00.000Z',
+      ]);
+      expect(states.map((s) => [s.itemCode, s.carry, s.denominator, s.peakDay, s.peak]).sort()).toEqual([
+        ['hosts', '12345678901234567890', '100', '2026-11-02', 7],
+        ['log-events', '3', '10', null, 0],
+      ]);
+      // new usage is numbered after everything carried over
+      const fresh = mother.usage({ workspaceId: 'ws-1', payerCloudAccountId: 'ca-1', status: 'pending' });
+      await p.uow.transaction((tx) => tx.usage.addMany([fresh]));
+      const [stored] = await p.uow.read((tx) => tx.usage.findByKeys([fresh.idempotencyKey]));
+      expect(stored?.seq).toBeGreaterThan(Math.max(...all.map((u) => u.seq ?? 0)));
+      expect((await p.orm.schema.getUpdateSchemaSQL({ wrap: false })).trim()).toBe('');
+    } finally {
+      await p.close();
+    }
+  });
+});
+
 describe('concurrent writers', () => {
   it('two units of work saving one workspace: one wins, the other gets concurrent-update', async () => {
     const c = coreOn(db);
