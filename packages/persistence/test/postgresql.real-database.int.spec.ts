@@ -100,7 +100,7 @@ describe('the usage-watermark migration (ADR 0009)', () => {
           await tx.usage.listForMeteringRecord(rs[0]!, ['log-events']),
           await tx.usage.listForMeteringRecord(rs[1]!, ['log-events']),
           await tx.usage.listPendingForPayers([c!], null),
-          await tx.ratingStates.listFor(['ca-1']),
+          await tx.ratingBooks.getMany(['ca-1']),
         ] as const;
       });
       expect(absorbed10.map((u) => u.id)).toEqual(['u1']);
@@ -120,10 +120,10 @@ describe('the usage-watermark migration (ADR 0009)', () => {
         null,
         '2026-11-02T10:00:00.000Z',
       ]);
-      expect(states.map((s) => [s.itemCode, s.carry, s.denominator, s.peakDay, s.peak]).sort()).toEqual([
-        ['hosts', '12345678901234567890', '100', '2026-11-02', 7],
-        ['log-events', '3', '10', null, 0],
-      ]);
+      expect(states[0]?.states).toEqual({
+        'ws-1|hosts': { carry: '12345678901234567890', denominator: '100', peakDay: '2026-11-02', peak: 7 },
+        'ws-1|log-events': { carry: '3', denominator: '10', peakDay: null, peak: 0 },
+      });
       // new usage is numbered after everything carried over
       const fresh = mother.usage({ workspaceId: 'ws-1', payerCloudAccountId: 'ca-1', status: 'pending' });
       await p.uow.transaction((tx) => tx.usage.addMany([fresh]));

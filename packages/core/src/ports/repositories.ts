@@ -7,7 +7,7 @@ import type { CustomerRef } from '../domain/cloud-account/customer-ref.js';
 import type { OutboxMessage } from '../domain/events/outbox-message.js';
 import type { MarketplaceEvent } from '../domain/marketplace-event/marketplace-event.js';
 import type { MeteringRecord } from '../domain/metering/metering-record.js';
-import type { RatingState } from '../domain/metering/rating-state.js';
+import type { RatingBook } from '../domain/metering/rating-state.js';
 import type { RegistrationTicket } from '../domain/registration/registration-ticket.js';
 import type { AwsPartition } from '../domain/site/site.js';
 import type { UsageRecord } from '../domain/usage/usage-record.js';
@@ -159,15 +159,12 @@ export interface MeteringRecordRepository {
   saveMany(records: readonly MeteringRecord[]): Promise<void>;
 }
 
-export const RatingStateRepository = Symbol('RatingStateRepository');
-export interface RatingStateRepository {
-  /** Every state of these cloud accounts (all their workspaces and items). */
-  listFor(cloudAccountIds: readonly string[]): Promise<RatingState[]>;
-  /**
-   * Inserts states with version 0, updates the others. Only a seal writes states, in the transaction that
-   * updates their cloud account (optimistic there), so a store may keep one row per cloud account.
-   */
-  saveMany(states: readonly RatingState[]): Promise<void>;
+export const RatingBookRepository = Symbol('RatingBookRepository');
+export interface RatingBookRepository {
+  /** The books of these cloud accounts that have one. */
+  getMany(cloudAccountIds: readonly string[]): Promise<RatingBook[]>;
+  /** Inserts books with version 0, updates the others (optimistic); versions are bumped in place. */
+  saveMany(books: readonly RatingBook[]): Promise<void>;
 }
 
 export const MarketplaceEventRepository = Symbol('MarketplaceEventRepository');
@@ -225,7 +222,7 @@ export interface TransactionContext {
   bindings: BindingRepository;
   usage: UsageRepository;
   metering: MeteringRecordRepository;
-  ratingStates: RatingStateRepository;
+  ratingBooks: RatingBookRepository;
   marketplaceEvents: MarketplaceEventRepository;
   audit: AuditRepository;
   outbox: OutboxRepository;

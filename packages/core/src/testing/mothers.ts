@@ -3,7 +3,7 @@ import { Binding } from '../domain/binding/binding.js';
 import { CloudAccount } from '../domain/cloud-account/cloud-account.js';
 import { MarketplaceEvent } from '../domain/marketplace-event/marketplace-event.js';
 import { MeteringRecord } from '../domain/metering/metering-record.js';
-import { RatingState } from '../domain/metering/rating-state.js';
+import { RatingBook } from '../domain/metering/rating-state.js';
 import { RegistrationTicket } from '../domain/registration/registration-ticket.js';
 import { UsageRecord } from '../domain/usage/usage-record.js';
 import { Workspace } from '../domain/workspace/workspace.js';
@@ -122,9 +122,8 @@ export const mother = {
       version: 1,
       ...o,
     }),
-  ratingState: (
-    o: Partial<RatingState> & { cloudAccountId: string; workspaceId: string; itemCode: string },
-  ) => Object.assign(RatingState.initial(o.cloudAccountId, o.workspaceId, o.itemCode), o),
+  ratingBook: (cloudAccountId: string, states: RatingBook['states'] = {}) =>
+    new RatingBook({ id: cloudAccountId, states, version: 0 }),
   marketplaceEvent: (o: Partial<MarketplaceEvent> = {}) =>
     new MarketplaceEvent({
       id: uid('evt'),

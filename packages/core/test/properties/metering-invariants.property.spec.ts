@@ -350,9 +350,10 @@ async function checkInvariants(w: World) {
     }
     expect([...held.keys()]).toEqual([]);
     // Cost rating loses nothing: whole cents sealed + carried fraction = exact cost of metered spans.
-    const states = [...core.db.tables.ratingStates.rows.values()].filter(
-      (s) => s.cloudAccountId === acct.id && s.itemCode === 'spans',
-    );
+    const book = core.db.tables.ratingBooks.rows.get(acct.id);
+    const states = Object.entries(book?.states ?? {})
+      .filter(([key]) => key.endsWith('|spans'))
+      .map(([key, s]) => ({ ...s, workspaceId: key.slice(0, key.indexOf('|')) }));
     for (const st of states) {
       const spans = usage.filter(
         (u) =>

@@ -7,6 +7,7 @@ import {
   MarketplaceEvent,
   MeteringRecord,
   type OutboxMessage,
+  RatingBook,
   RegistrationTicket,
   UsageRecord,
   Workspace,
@@ -266,30 +267,12 @@ export const MeteringRecordSchema = schema<MeteringRecord>({
   ],
 });
 
-/**
- * A cloud account's rating states in one row (ADR 0009): a seal reads and writes them all at once, in the
- * transaction that updates the account, so one row per account replaces one per (workspace, item).
- */
-export class RatingBook {
-  /** the cloud account's id */
-  id!: string;
-  /** `workspaceId|itemCode` → the state's values */
-  states!: Record<string, RatingBookEntry>;
-  version!: number;
-}
-export interface RatingBookEntry {
-  carry: string;
-  denominator: string;
-  peakDay?: string | null;
-  peak: number;
-}
-
+/** A cloud account's rating states in one row (ADR 0009); bigints inside are decimal text (exact). */
 export const RatingBookSchema = schema<RatingBook>({
   class: RatingBook,
   tableName: 'rating_book',
   properties: {
     id,
-    // bigint numerators and denominators as decimal text: exact on every database
     states: { type: 'json' },
     version,
   },

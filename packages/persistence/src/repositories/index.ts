@@ -8,7 +8,7 @@ import { MikroOrmCredentialRepository } from './credential.repository.js';
 import { MikroOrmMarketplaceEventRepository } from './marketplace-event.repository.js';
 import { MikroOrmMeteringRecordRepository } from './metering-record.repository.js';
 import { MikroOrmOutboxRepository } from './outbox.repository.js';
-import { MikroOrmRatingStateRepository } from './rating-state.repository.js';
+import { MikroOrmRatingBookRepository } from './rating-book.repository.js';
 import { MikroOrmRegistrationTicketRepository } from './registration-ticket.repository.js';
 import { MikroOrmUsageRepository } from './usage.repository.js';
 import { MikroOrmWorkspaceRepository } from './workspace.repository.js';
@@ -23,7 +23,7 @@ export function buildRepositories(s: Session): TransactionContext {
     bindings: new MikroOrmBindingRepository(s),
     usage: new MikroOrmUsageRepository(s),
     metering: new MikroOrmMeteringRecordRepository(s),
-    ratingStates: new MikroOrmRatingStateRepository(s),
+    ratingBooks: new MikroOrmRatingBookRepository(s),
     marketplaceEvents: new MikroOrmMarketplaceEventRepository(s),
     audit: new MikroOrmAuditRepository(s),
     outbox: new MikroOrmOutboxRepository(s),

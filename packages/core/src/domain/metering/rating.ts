@@ -2,7 +2,7 @@ import { utcDayKey } from '../../shared/time.js';
 import type { PricingCatalog } from '../pricing/pricing-catalog.js';
 import type { AwsPartition } from '../site/site.js';
 import { type Allocation, MAX_ALLOCATIONS, MAX_RECORD_QUANTITY } from './metering-record.js';
-import type { RatingState } from './rating-state.js';
+import { RatingBook, type RatingState } from './rating-state.js';
 
 export interface UsageReading {
   workspaceId: string;
@@ -17,15 +17,15 @@ export interface RateHourInput {
   siteOf: (workspaceId: string) => string;
   /** All readings billed in this hour, including late ones for hours already sealed. */
   usage: Iterable<UsageReading>;
-  /** The account's stored state for (workspace, item), or a fresh one (the caller keeps it). */
+  /** The account's stored state for (workspace, item), or a fresh one (the caller keeps it: see RatingBook). */
   state: (workspaceId: string, itemCode: string) => RatingState;
 }
 
 export interface RatedHour {
   /** dimension → workspace → whole quantity for this hour */
   byDimension: Map<string, Map<string, bigint>>;
-  /** States changed by this hour, to be saved with the records. */
-  touched: RatingState[];
+  /** Which (workspace, item) states this hour changed (`RatingBook.key`): the book is saved with the records. */
+  touched: string[];
 }
 
 /**
@@ -48,7 +48,7 @@ export function rateHour(input: RateHourInput): RatedHour {
   }
   const byDimension = new Map<string, Map<string, bigint>>();
   for (const d of catalog.dimensions) byDimension.set(d.name, new Map());
-  const touched: RatingState[] = [];
+  const touched: string[] = [];
   for (const a of agg.values()) {
     const item = catalog.item(a.itemCode);
     if (!item) continue;
@@ -68,7 +68,7 @@ export function rateHour(input: RateHourInput): RatedHour {
     const whole = total / rate.denominator;
     st.carry = (total % rate.denominator).toString();
     st.denominator = rate.denominator.toString();
-    touched.push(st);
+    touched.push(RatingBook.key(a.workspaceId, a.itemCode));
     if (whole > 0n) {
       const dim = byDimension.get(item.dimension) as Map<string, bigint>;
       dim.set(a.workspaceId, (dim.get(a.workspaceId) ?? 0n) + whole);

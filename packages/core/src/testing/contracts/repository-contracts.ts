@@ -593,33 +593,36 @@ export function defineRepositoryContracts(h: ContractHarness, factory: UnitOfWor
     });
   });
 
-  describe('RatingStateRepository', () => {
-    it('inserts new states and updates stored ones', async () => {
-      const s = mother.ratingState({ cloudAccountId: 'ca-1', workspaceId: 'ws-a', itemCode: 'log-events' });
-      s.carry = '123456789012345678901234567890';
-      s.denominator = '1000000000000';
-      await tx((t) => t.ratingStates.saveMany([s]));
-      const other = mother.ratingState({ cloudAccountId: 'ca-2', workspaceId: 'ws-b', itemCode: 'hosts' });
-      await tx((t) => t.ratingStates.saveMany([other]));
-      const [got, ...rest] = await tx((t) => t.ratingStates.listFor(['ca-1', 'ca-9']));
-      expect(rest).toEqual([]);
-      expect(got?.carry).toBe('123456789012345678901234567890');
-      if (!got) throw new Error('missing');
-      got.peak = 7;
-      got.peakDay = '2026-11-02';
-      await tx((t) => t.ratingStates.saveMany([got]));
-      // a second state of the same account is added beside the first, which keeps its values
-      const second = mother.ratingState({ cloudAccountId: 'ca-1', workspaceId: 'ws-b', itemCode: 'hosts' });
-      await tx((t) => t.ratingStates.saveMany([second]));
-      const again = await tx((t) => t.ratingStates.listFor(['ca-1']));
-      expect(again.find((x) => x.workspaceId === 'ws-a')).toMatchObject({
-        peak: 7,
-        peakDay: '2026-11-02',
-        carry: '123456789012345678901234567890',
-        denominator: '1000000000000',
+  describe('RatingBookRepository', () => {
+    it('inserts new books and updates stored ones, exactly and optimistically', async () => {
+      const b = mother.ratingBook('ca-1', {
+        'ws-a|log-events': {
+          carry: '123456789012345678901234567890',
+          denominator: '1000000000000',
+          peakDay: null,
+          peak: 0,
+        },
       });
-      expect(again.find((x) => x.workspaceId === 'ws-b')).toMatchObject({ itemCode: 'hosts', carry: '0' });
-      expect(await tx((t) => t.ratingStates.listFor(['ca-2']))).toHaveLength(1);
+      await tx((t) => t.ratingBooks.saveMany([b, mother.ratingBook('ca-2')]));
+      expect(b.version).toBe(1);
+      const [got, ...rest] = await tx((t) => t.ratingBooks.getMany(['ca-1', 'ca-9']));
+      expect(rest).toEqual([]);
+      expect(got?.states).toEqual(b.states);
+      if (!got) throw new Error('missing');
+      const stale = (await tx((t) => t.ratingBooks.getMany(['ca-1'])))[0];
+      const hosts = got.state('ws-b', 'hosts');
+      hosts.peak = 7;
+      hosts.peakDay = '2026-11-02';
+      await tx((t) => t.ratingBooks.saveMany([got]));
+      const [again] = await tx((t) => t.ratingBooks.getMany(['ca-1']));
+      expect(again?.states).toEqual({
+        'ws-a|log-events': b.states['ws-a|log-events'],
+        'ws-b|hosts': { carry: '0', denominator: '1', peakDay: '2026-11-02', peak: 7 },
+      });
+      expect(again?.version).toBe(2);
+      await expect(tx((t) => t.ratingBooks.saveMany(stale ? [stale] : []))).rejects.toMatchObject({
+        code: 'concurrent-update',
+      });
     });
   });
 

@@ -6,7 +6,7 @@ import type { CloudAccount } from '../../domain/cloud-account/cloud-account.js';
 import type { OutboxMessage } from '../../domain/events/outbox-message.js';
 import type { MarketplaceEvent } from '../../domain/marketplace-event/marketplace-event.js';
 import type { MeteringRecord } from '../../domain/metering/metering-record.js';
-import type { RatingState } from '../../domain/metering/rating-state.js';
+import type { RatingBook } from '../../domain/metering/rating-state.js';
 import type { RegistrationTicket } from '../../domain/registration/registration-ticket.js';
 import type { UsageRecord } from '../../domain/usage/usage-record.js';
 import type { Workspace } from '../../domain/workspace/workspace.js';
@@ -64,10 +64,7 @@ export function createTables() {
         claimable: (m) => (m.status === 'sealed' || m.status === 'submitted' ? 'yes' : null),
       },
     }),
-    ratingStates: new Table<RatingState>({
-      name: 'rating state',
-      indexes: { cloudAccount: (s) => s.cloudAccountId },
-    }),
+    ratingBooks: new Table<RatingBook>({ name: 'rating book' }),
     marketplaceEvents: new Table<MarketplaceEvent>({
       name: 'marketplace event',
       unique: { messageId: (e) => e.messageId },

@@ -7,7 +7,7 @@ import { type CustomerRef, licenseIdOf } from '../../domain/cloud-account/custom
 import type { OutboxMessage } from '../../domain/events/outbox-message.js';
 import type { MarketplaceEvent } from '../../domain/marketplace-event/marketplace-event.js';
 import type { MeteringRecord } from '../../domain/metering/metering-record.js';
-import type { RatingState } from '../../domain/metering/rating-state.js';
+import type { RatingBook } from '../../domain/metering/rating-state.js';
 import type { RegistrationTicket } from '../../domain/registration/registration-ticket.js';
 import type { AwsPartition } from '../../domain/site/site.js';
 import type { UsageRecord } from '../../domain/usage/usage-record.js';
@@ -22,7 +22,7 @@ import type {
   MeteringRecordRepository,
   OutboxRepository,
   Page,
-  RatingStateRepository,
+  RatingBookRepository,
   RegistrationTicketRepository,
   TransactionContext,
   UsageRepository,
@@ -320,17 +320,17 @@ class Metering implements MeteringRecordRepository {
   }
 }
 
-class RatingStates implements RatingStateRepository {
+class RatingBooks implements RatingBookRepository {
   constructor(private readonly t: TxTables) {}
-  async listFor(cloudAccountIds: readonly string[]) {
-    return cloudAccountIds.flatMap((id) => this.t.ratingStates.byIndex('cloudAccount', id));
+  async getMany(ids: readonly string[]) {
+    return present(ids.map((id) => this.t.ratingBooks.get(id)));
   }
-  async saveMany(rows: readonly RatingState[]) {
-    for (const r of rows) {
-      if (r.version === 0) {
-        r.version = 1;
-        this.t.ratingStates.insert(r);
-      } else this.t.ratingStates.update(r);
+  async saveMany(books: readonly RatingBook[]) {
+    for (const b of books) {
+      if (b.version === 0) {
+        b.version = 1;
+        this.t.ratingBooks.insert(b);
+      } else this.t.ratingBooks.update(b);
     }
   }
 }
@@ -451,7 +451,7 @@ export function buildRepositories(t: TxTables): TransactionContext {
     bindings: new Bindings(t),
     usage: new Usage(t),
     metering: new Metering(t),
-    ratingStates: new RatingStates(t),
+    ratingBooks: new RatingBooks(t),
     marketplaceEvents: new MarketplaceEvents(t),
     audit: new Audit(t),
     outbox: new Outbox(t),

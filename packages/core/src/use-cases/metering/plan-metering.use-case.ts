@@ -1,7 +1,7 @@
 import type { CloudAccount } from '../../domain/cloud-account/cloud-account.js';
 import { MeteringRecord, meteringDeadline } from '../../domain/metering/metering-record.js';
 import { allocate, rateHour } from '../../domain/metering/rating.js';
-import { RatingState } from '../../domain/metering/rating-state.js';
+import { RatingBook } from '../../domain/metering/rating-state.js';
 import type { UsageRecord } from '../../domain/usage/usage-record.js';
 import { isDomainError } from '../../shared/domain-error.js';
 import { HOUR_MS, hourStart } from '../../shared/time.js';
@@ -38,10 +38,17 @@ export function dueHour(ca: CloudAccount, now: Date): { hour: Date; isFinal: boo
 export class PlanMetering {
   constructor(private readonly ctx: CoreContext) {}
 
-  async execute(input: { limit?: number; batchSize?: number } = {}): Promise<PlanSummary> {
+  /**
+   * `concurrency` batches are sealed at once (default 2), each in its own transaction on disjoint accounts:
+   * one is read and rated while the database writes another, as several workers would do.
+   */
+  async execute(
+    input: { limit?: number; batchSize?: number; concurrency?: number } = {},
+  ): Promise<PlanSummary> {
     const summary: PlanSummary = { accounts: 0, hours: 0, records: 0 };
     const now = this.ctx.clock.now();
     const batchSize = input.batchSize ?? 500;
+    const concurrency = Math.max(1, input.concurrency ?? 2);
     const touched = new Set<string>();
     let remaining = input.limit ?? Number.POSITIVE_INFINITY;
     // Each pass seals one hour per due account; accounts behind by several hours come round again.
@@ -50,9 +57,37 @@ export class PlanMetering {
       /** whether an account sealed in this pass still has a due hour (it was behind by several) */
       let moreDue = false;
       let afterId: string | null = null;
-      while (remaining > 0) {
-        const page: CloudAccount[] = await this.ctx.uow.transaction((tx) =>
-          tx.cloudAccounts.listDueForMetering(now, Math.min(batchSize, remaining), afterId),
+      /** accounts handed to batches still running: the limit holds them until they are counted */
+      let reserved = 0;
+      const running = new Set<Promise<void>>();
+      let failure: { error: unknown } | null = null;
+      const start = (ids: string[]) => {
+        reserved += ids.length;
+        const job: Promise<void> = this.sealBatchOrEach(ids, now)
+          .then((r) => {
+            sealedThisPass += r.hours;
+            moreDue ||= r.moreDue;
+            summary.hours += r.hours;
+            summary.records += r.records;
+            for (const id of r.accountIds) {
+              if (!touched.has(id)) {
+                touched.add(id);
+                remaining -= 1;
+              }
+            }
+          })
+          .catch((error) => {
+            failure ??= { error };
+          })
+          .finally(() => {
+            reserved -= ids.length;
+            running.delete(job);
+          });
+        running.add(job);
+      };
+      while (remaining - reserved > 0 && !failure) {
+        const page: CloudAccount[] = await this.ctx.uow.read((tx) =>
+          tx.cloudAccounts.listDueForMetering(now, Math.min(batchSize, remaining - reserved), afterId),
         );
         if (page.length === 0) break;
         afterId = (page[page.length - 1] as CloudAccount).id;
@@ -64,19 +99,13 @@ export class PlanMetering {
           groups.set(key, [...(groups.get(key) ?? []), ca.id]);
         }
         for (const ids of groups.values()) {
-          const r = await this.sealBatchOrEach(ids, now);
-          sealedThisPass += r.hours;
-          moreDue ||= r.moreDue;
-          summary.hours += r.hours;
-          summary.records += r.records;
-          for (const id of r.accountIds) {
-            if (!touched.has(id)) {
-              touched.add(id);
-              remaining -= 1;
-            }
-          }
+          while (running.size >= concurrency) await Promise.race(running);
+          if (failure) break;
+          start(ids);
         }
       }
+      await Promise.all(running);
+      if (failure) throw (failure as { error: unknown }).error;
       if (sealedThisPass === 0 || !moreDue || remaining <= 0) break;
     }
     summary.accounts = touched.size;
@@ -130,35 +159,23 @@ export class PlanMetering {
       const workspaceIds = new Set<string>();
       for (const list of usageByPayer.values()) for (const u of list) workspaceIds.add(u.workspaceId);
       const sites = await tx.workspaces.sitesOf([...workspaceIds]);
-      const states = new Map(
-        (await tx.ratingStates.listFor(due.map((d) => d.ca.id))).map((s) => [
-          RatingState.key(s.cloudAccountId, s.workspaceId, s.itemCode),
-          s,
-        ]),
-      );
+      const books = new Map((await tx.ratingBooks.getMany(due.map((d) => d.ca.id))).map((b) => [b.id, b]));
 
       const sealed: MeteringRecord[] = [];
-      const touchedStates: RatingState[] = [];
+      const touchedBooks: RatingBook[] = [];
       const journal = new Journal(idGen, now, { type: 'system', process: 'metering' });
       for (const { ca, due: d } of due) {
         const usage = (usageByPayer.get(ca.id) ?? []).filter((u) => u.hour.getTime() <= d.hour.getTime());
+        const book = books.get(ca.id) ?? RatingBook.empty(ca.id);
         const rated = rateHour({
           catalog,
           partition: ca.partition,
           hour: d.hour,
           siteOf: (ws) => sites.get(ws) ?? '',
           usage,
-          state: (ws, item) => {
-            const k = RatingState.key(ca.id, ws, item);
-            let s = states.get(k);
-            if (!s) {
-              s = RatingState.initial(ca.id, ws, item);
-              states.set(k, s);
-            }
-            return s;
-          },
+          state: (ws, item) => book.state(ws, item),
         });
-        touchedStates.push(...rated.touched);
+        if (rated.touched.length) touchedBooks.push(book);
         const deadline = meteringDeadline(d.hour, catalog.meteringWindowHours);
         // The new watermark: everything pending up to this hour, as far as it was stored (ADR 0009).
         let throughSeq = ca.meteredUsageSeq;
@@ -219,7 +236,7 @@ export class PlanMetering {
       }
       await tx.cloudAccounts.saveMany(due.map((d) => d.ca));
       await tx.metering.addMany(sealed);
-      if (touchedStates.length) await tx.ratingStates.saveMany(touchedStates);
+      if (touchedBooks.length) await tx.ratingBooks.saveMany(touchedBooks);
       await journal.flush(tx);
       return {
         hours: due.length,
