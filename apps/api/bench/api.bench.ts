@@ -9,7 +9,8 @@
  * Each server runs in a child process of its own, so autocannon (here) and the server do not share a
  * core. Options: --duration S (default 10), --connections N (default 16), --batches N (default 400),
  * --ingest-connections N (default 4), --workspaces N (cloud-settled workspaces for ingestion, default 200),
- * --profile (time every repository call and transaction below the API, per run).
+ * --profile (time every repository call and transaction below the API, per run), --cpu-profile DIR (a V8
+ * CPU profile of the API server during each measured run, written to DIR, with its top self times).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -83,7 +84,8 @@ const CONNECTIONS = Number(arg('connections', '16'));
 const BATCHES = Number(arg('batches', '400'));
 const INGEST_CONNECTIONS = Number(arg('ingest-connections', '4'));
 const WORKSPACES = arg('workspaces', '200');
-const PROFILE = process.argv.includes('--profile');
+const CPU_PROFILE = arg('cpu-profile', '');
+const PROFILE = process.argv.includes('--profile') || CPU_PROFILE !== '';
 const profiles: string[] = [];
 
 function check(label: string, ok: boolean): string {
@@ -99,7 +101,12 @@ const bare = await run({ url: hello.ready.url, connections: CONNECTIONS, duratio
 await hello.stop();
 
 // 2 and 3: the API on PostgreSQL
-const api = await startServer('api', ['--workspaces', WORKSPACES, ...(PROFILE ? ['--profile'] : [])]);
+const api = await startServer('api', [
+  '--workspaces',
+  WORKSPACES,
+  ...(process.argv.includes('--profile') ? ['--profile'] : []),
+  ...(CPU_PROFILE ? ['--cpu-profile', CPU_PROFILE] : []),
+]);
 const { url, token, serviceKey, workspaceIds = [], database } = api.ready;
 const listUrl = `${url}/v1/workspaces?limit=50`;
 const auth = { authorization: `Bearer ${token}` };
@@ -169,5 +176,5 @@ lines.push(
   check(`ingestion ≥ 20,000 records/s (${fmt(recordsPerSecond)})`, recordsPerSecond >= 20_000),
   check(`ingestion batch p99 ≤ 250 ms (${ingest.latency.p99} ms)`, ingest.latency.p99 <= 250),
 );
-if (PROFILE) lines.push('', 'Repository calls below the API (--profile):', ...profiles);
+if (PROFILE) lines.push('', 'Below the API (--profile, --cpu-profile):', ...profiles);
 console.log(lines.join('\n'));
