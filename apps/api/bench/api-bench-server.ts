@@ -124,14 +124,21 @@ if (role === 'hello') {
   const c = process.argv.indexOf('--cpu-profile');
   const cpu = c > 0 ? await cpuProfiler(process.argv[c + 1] ?? '.') : null;
   // the bench resets the profile before each measured run and collects it after (IPC)
+  // and the server's own CPU time (user + system) in between, always
+  let cpuSince = process.cpuUsage();
   process.on('message', async (m) => {
     if (m === 'profile:reset') {
       profile?.reset();
       await cpu?.start();
+      cpuSince = process.cpuUsage();
     }
     if (m === 'profile:report') {
+      const used = process.cpuUsage(cpuSince);
       const top = (await cpu?.stop()) ?? '';
-      process.send?.({ report: [profile?.report() ?? '', top].filter(Boolean).join('\n') });
+      process.send?.({
+        report: [profile?.report() ?? '', top].filter(Boolean).join('\n'),
+        cpuMs: (used.user + used.system) / 1000,
+      });
     }
   });
   process.once('SIGTERM', () => void server.close().then(() => process.exit(0)));
@@ -171,7 +178,9 @@ async function cpuProfiler(dir: string) {
       const byName = new Map<string, number>();
       for (const node of profile.nodes) {
         const f = node.callFrame;
-        const where = f.url ? `${f.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/(packages|apps)\//, '$1/')}:${f.lineNumber + 1}` : '';
+        const where = f.url
+          ? `${f.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/(packages|apps)\//, '$1/')}:${f.lineNumber + 1}`
+          : '';
         const key = `${f.functionName || '(anonymous)'} ${where}`;
         byName.set(key, (byName.get(key) ?? 0) + (self.get(node.id) ?? 0));
       }

@@ -33,8 +33,8 @@ interface Ready {
 interface Server {
   ready: Ready;
   stop(): Promise<void>;
-  /** With --profile: clears the repository timings, or returns them. */
-  profile(what: 'reset' | 'report'): Promise<string>;
+  /** Clears the server's CPU time (and with --profile, its timings), or returns them. */
+  profile(what: 'reset' | 'report'): Promise<{ report: string; cpuMs: number }>;
 }
 
 async function startServer(role: 'hello' | 'api', extra: string[] = []): Promise<Server> {
@@ -55,12 +55,15 @@ async function startServer(role: 'hello' | 'api', extra: string[] = []): Promise
   return {
     ready,
     profile: (what) =>
-      new Promise<string>((resolve) => {
+      new Promise((resolve) => {
         if (what === 'reset') {
           child.send('profile:reset');
-          resolve('');
+          resolve({ report: '', cpuMs: 0 });
         } else {
-          child.once('message', (m) => resolve(String((m as { report?: string }).report ?? '')));
+          child.once('message', (m) => {
+            const { report = '', cpuMs = 0 } = m as { report?: string; cpuMs?: number };
+            resolve({ report, cpuMs });
+          });
           child.send('profile:report');
         }
       }),
@@ -113,8 +116,8 @@ const auth = { authorization: `Bearer ${token}` };
 await run({ url: listUrl, headers: auth, connections: CONNECTIONS, duration: 2 });
 await api.profile('reset');
 const list = await run({ url: listUrl, headers: auth, connections: CONNECTIONS, duration: DURATION });
-if (PROFILE)
-  profiles.push(`GET /v1/workspaces, ${fmt(list.requests.total)} requests:`, await api.profile('report'));
+const listServer = await api.profile('report');
+if (PROFILE) profiles.push(`GET /v1/workspaces, ${fmt(list.requests.total)} requests:`, listServer.report);
 if (list.non2xx > 0) throw new Error(`GET /v1/workspaces answered ${list.non2xx} non-2xx responses`);
 
 // Every batch is new usage: 1,000 records with fresh idempotency keys, built before the clock starts.
@@ -153,11 +156,9 @@ const ingest = await run({
   ],
 });
 const ingestSeconds = (performance.now() - ingestStart) / 1000;
+const ingestServer = await api.profile('report');
 if (PROFILE)
-  profiles.push(
-    `POST /v1/platform/usage, ${fmt(ingest.requests.total)} batches:`,
-    await api.profile('report'),
-  );
+  profiles.push(`POST /v1/platform/usage, ${fmt(ingest.requests.total)} batches:`, ingestServer.report);
 await api.stop();
 if (ingest.non2xx > 0) throw new Error(`POST /v1/platform/usage answered ${ingest.non2xx} non-2xx responses`);
 
@@ -168,8 +169,8 @@ lines.push(
   '',
   `bare Fastify hello-world          ${fmt(bare.requests.average)} req/s   p99 ${bare.latency.p99} ms`,
   `GET /v1/workspaces (50 per page)  ${fmt(list.requests.average)} req/s   p99 ${list.latency.p99} ms`,
-  `ratio API / hello-world           ${ratio.toFixed(3)}`,
-  `POST /v1/platform/usage           ${fmt(ingest.requests.total)} batches of 1,000 in ${ingestSeconds.toFixed(1)} s = ${fmt(recordsPerSecond)} records/s   batch p50 ${ingest.latency.p50} ms, p99 ${ingest.latency.p99} ms (${INGEST_CONNECTIONS} connections)`,
+  `ratio API / hello-world           ${ratio.toFixed(3)}   (server CPU ${fmt((1000 * listServer.cpuMs) / Math.max(1, list.requests.total))} µs per request)`,
+  `POST /v1/platform/usage           ${fmt(ingest.requests.total)} batches of 1,000 in ${ingestSeconds.toFixed(1)} s = ${fmt(recordsPerSecond)} records/s   batch p50 ${ingest.latency.p50} ms, p99 ${ingest.latency.p99} ms (${INGEST_CONNECTIONS} connections; server CPU ${fmt(ingestServer.cpuMs / Math.max(1, ingest.requests.total))} ms per batch)`,
   '',
   check(`workspace list ratio ≥ 0.2 (${ratio.toFixed(3)})`, ratio >= 0.2),
   check(`workspace list p99 < 25 ms (${list.latency.p99} ms)`, list.latency.p99 < 25),
