@@ -9,6 +9,7 @@ import {
 } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { toDomainError } from './driver-errors.js';
+import { parsePgTimestamp } from './pg-timestamp.js';
 
 export type Dialect = 'postgresql' | 'sqlite';
 type Row = { id: string };
@@ -260,8 +261,8 @@ export class Session {
     return rows.map((r) => {
       const fresh = hydrate(r) as T;
       const e = this.track(schema, fresh);
-      // computed on first save only: most rows read are never written
-      if (e === fresh) this.snapshots.set(e, () => this.columnValues(w, hydrate(r)));
+      // computed on first save only: most rows read are never written (and none in a read-only session)
+      if (e === fresh && !this.readOnly) this.snapshots.set(e, () => this.columnValues(w, hydrate(r)));
       return e;
     });
   }
@@ -348,7 +349,9 @@ export class Session {
                 ? null
                 : v instanceof Date
                   ? v
-                  : new Date(typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : (v as number))
+                  : typeof v === 'string'
+                    ? new Date(parsePgTimestamp(v) ?? (/^\d+$/.test(v) ? Number(v) : v))
+                    : new Date(v as number)
           : type === 'boolean'
             ? (v) => (v === null ? null : Boolean(v))
             : type === 'integer' || type === 'double'
