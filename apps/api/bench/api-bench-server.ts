@@ -173,7 +173,8 @@ async function cpuProfiler(dir: string) {
       writeFileSync(file, JSON.stringify(profile));
       const dt = profile.timeDeltas ?? [];
       const self = new Map<number, number>();
-      (profile.samples ?? []).forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (dt[i] ?? 0)));
+      for (const [i, id] of (profile.samples ?? []).entries())
+        self.set(id, (self.get(id) ?? 0) + (dt[i] ?? 0));
       const total = [...self.values()].reduce((a, b) => a + b, 0) || 1;
       const byName = new Map<string, number>();
       for (const node of profile.nodes) {
