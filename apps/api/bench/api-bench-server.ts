@@ -120,13 +120,76 @@ if (role === 'hello') {
       database: `PostgreSQL ${display.host}/${display.pathname.slice(1)}`,
     }),
   );
+  // --cpu-profile DIR: a V8 CPU profile of each measured run, written to DIR (open it in Chrome DevTools)
+  const c = process.argv.indexOf('--cpu-profile');
+  const cpu = c > 0 ? await cpuProfiler(process.argv[c + 1] ?? '.') : null;
   // the bench resets the profile before each measured run and collects it after (IPC)
-  process.on('message', (m) => {
-    if (m === 'profile:reset') profile?.reset();
-    if (m === 'profile:report') process.send?.({ report: profile?.report() ?? '' });
+  // and the server's own CPU time (user + system) in between, always
+  let cpuSince = process.cpuUsage();
+  process.on('message', async (m) => {
+    if (m === 'profile:reset') {
+      profile?.reset();
+      await cpu?.start();
+      cpuSince = process.cpuUsage();
+    }
+    if (m === 'profile:report') {
+      const used = process.cpuUsage(cpuSince);
+      const top = (await cpu?.stop()) ?? '';
+      process.send?.({
+        report: [profile?.report() ?? '', top].filter(Boolean).join('\n'),
+        cpuMs: (used.user + used.system) / 1000,
+      });
+    }
   });
   process.once('SIGTERM', () => void server.close().then(() => process.exit(0)));
 } else {
   console.error('usage: api-bench-server.ts hello|api [--workspaces N]');
   process.exit(2);
+}
+
+/** Starts and stops V8's sampling profiler; each stop writes `run-N.cpuprofile` and answers the top self times. */
+async function cpuProfiler(dir: string) {
+  const { Session } = await import('node:inspector/promises');
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  const { join, resolve } = await import('node:path');
+  mkdirSync(dir, { recursive: true });
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  let running = false;
+  let n = 0;
+  return {
+    async start() {
+      if (running) await session.post('Profiler.stop');
+      await session.post('Profiler.start');
+      running = true;
+    },
+    async stop(): Promise<string> {
+      if (!running) return '';
+      running = false;
+      const { profile } = await session.post('Profiler.stop');
+      n += 1;
+      const file = resolve(join(dir, `run-${n}.cpuprofile`));
+      writeFileSync(file, JSON.stringify(profile));
+      const dt = profile.timeDeltas ?? [];
+      const self = new Map<number, number>();
+      for (const [i, id] of (profile.samples ?? []).entries())
+        self.set(id, (self.get(id) ?? 0) + (dt[i] ?? 0));
+      const total = [...self.values()].reduce((a, b) => a + b, 0) || 1;
+      const byName = new Map<string, number>();
+      for (const node of profile.nodes) {
+        const f = node.callFrame;
+        const where = f.url
+          ? `${f.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/(packages|apps)\//, '$1/')}:${f.lineNumber + 1}`
+          : '';
+        const key = `${f.functionName || '(anonymous)'} ${where}`;
+        byName.set(key, (byName.get(key) ?? 0) + (self.get(node.id) ?? 0));
+      }
+      const top = [...byName].sort((a, b) => b[1] - a[1]).slice(0, 40);
+      return [
+        `  CPU profile ${file} — top self time:`,
+        ...top.map(([k, us]) => `  ${((100 * us) / total).toFixed(1).padStart(5)}%  ${k}`),
+      ].join('\n');
+    },
+  };
 }

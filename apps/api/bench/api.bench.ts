@@ -9,7 +9,8 @@
  * Each server runs in a child process of its own, so autocannon (here) and the server do not share a
  * core. Options: --duration S (default 10), --connections N (default 16), --batches N (default 400),
  * --ingest-connections N (default 4), --workspaces N (cloud-settled workspaces for ingestion, default 200),
- * --profile (time every repository call and transaction below the API, per run).
+ * --profile (time every repository call and transaction below the API, per run), --cpu-profile DIR (a V8
+ * CPU profile of the API server during each measured run, written to DIR, with its top self times).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -32,8 +33,8 @@ interface Ready {
 interface Server {
   ready: Ready;
   stop(): Promise<void>;
-  /** With --profile: clears the repository timings, or returns them. */
-  profile(what: 'reset' | 'report'): Promise<string>;
+  /** Clears the server's CPU time (and with --profile, its timings), or returns them. */
+  profile(what: 'reset' | 'report'): Promise<{ report: string; cpuMs: number }>;
 }
 
 async function startServer(role: 'hello' | 'api', extra: string[] = []): Promise<Server> {
@@ -54,12 +55,15 @@ async function startServer(role: 'hello' | 'api', extra: string[] = []): Promise
   return {
     ready,
     profile: (what) =>
-      new Promise<string>((resolve) => {
+      new Promise((resolve) => {
         if (what === 'reset') {
           child.send('profile:reset');
-          resolve('');
+          resolve({ report: '', cpuMs: 0 });
         } else {
-          child.once('message', (m) => resolve(String((m as { report?: string }).report ?? '')));
+          child.once('message', (m) => {
+            const { report = '', cpuMs = 0 } = m as { report?: string; cpuMs?: number };
+            resolve({ report, cpuMs });
+          });
           child.send('profile:report');
         }
       }),
@@ -83,7 +87,8 @@ const CONNECTIONS = Number(arg('connections', '16'));
 const BATCHES = Number(arg('batches', '400'));
 const INGEST_CONNECTIONS = Number(arg('ingest-connections', '4'));
 const WORKSPACES = arg('workspaces', '200');
-const PROFILE = process.argv.includes('--profile');
+const CPU_PROFILE = arg('cpu-profile', '');
+const PROFILE = process.argv.includes('--profile') || CPU_PROFILE !== '';
 const profiles: string[] = [];
 
 function check(label: string, ok: boolean): string {
@@ -99,15 +104,20 @@ const bare = await run({ url: hello.ready.url, connections: CONNECTIONS, duratio
 await hello.stop();
 
 // 2 and 3: the API on PostgreSQL
-const api = await startServer('api', ['--workspaces', WORKSPACES, ...(PROFILE ? ['--profile'] : [])]);
+const api = await startServer('api', [
+  '--workspaces',
+  WORKSPACES,
+  ...(process.argv.includes('--profile') ? ['--profile'] : []),
+  ...(CPU_PROFILE ? ['--cpu-profile', CPU_PROFILE] : []),
+]);
 const { url, token, serviceKey, workspaceIds = [], database } = api.ready;
 const listUrl = `${url}/v1/workspaces?limit=50`;
 const auth = { authorization: `Bearer ${token}` };
 await run({ url: listUrl, headers: auth, connections: CONNECTIONS, duration: 2 });
 await api.profile('reset');
 const list = await run({ url: listUrl, headers: auth, connections: CONNECTIONS, duration: DURATION });
-if (PROFILE)
-  profiles.push(`GET /v1/workspaces, ${fmt(list.requests.total)} requests:`, await api.profile('report'));
+const listServer = await api.profile('report');
+if (PROFILE) profiles.push(`GET /v1/workspaces, ${fmt(list.requests.total)} requests:`, listServer.report);
 if (list.non2xx > 0) throw new Error(`GET /v1/workspaces answered ${list.non2xx} non-2xx responses`);
 
 // Every batch is new usage: 1,000 records with fresh idempotency keys, built before the clock starts.
@@ -146,11 +156,9 @@ const ingest = await run({
   ],
 });
 const ingestSeconds = (performance.now() - ingestStart) / 1000;
+const ingestServer = await api.profile('report');
 if (PROFILE)
-  profiles.push(
-    `POST /v1/platform/usage, ${fmt(ingest.requests.total)} batches:`,
-    await api.profile('report'),
-  );
+  profiles.push(`POST /v1/platform/usage, ${fmt(ingest.requests.total)} batches:`, ingestServer.report);
 await api.stop();
 if (ingest.non2xx > 0) throw new Error(`POST /v1/platform/usage answered ${ingest.non2xx} non-2xx responses`);
 
@@ -161,13 +169,13 @@ lines.push(
   '',
   `bare Fastify hello-world          ${fmt(bare.requests.average)} req/s   p99 ${bare.latency.p99} ms`,
   `GET /v1/workspaces (50 per page)  ${fmt(list.requests.average)} req/s   p99 ${list.latency.p99} ms`,
-  `ratio API / hello-world           ${ratio.toFixed(3)}`,
-  `POST /v1/platform/usage           ${fmt(ingest.requests.total)} batches of 1,000 in ${ingestSeconds.toFixed(1)} s = ${fmt(recordsPerSecond)} records/s   batch p50 ${ingest.latency.p50} ms, p99 ${ingest.latency.p99} ms (${INGEST_CONNECTIONS} connections)`,
+  `ratio API / hello-world           ${ratio.toFixed(3)}   (server CPU ${fmt((1000 * listServer.cpuMs) / Math.max(1, list.requests.total))} µs per request)`,
+  `POST /v1/platform/usage           ${fmt(ingest.requests.total)} batches of 1,000 in ${ingestSeconds.toFixed(1)} s = ${fmt(recordsPerSecond)} records/s   batch p50 ${ingest.latency.p50} ms, p99 ${ingest.latency.p99} ms (${INGEST_CONNECTIONS} connections; server CPU ${fmt(ingestServer.cpuMs / Math.max(1, ingest.requests.total))} ms per batch)`,
   '',
   check(`workspace list ratio ≥ 0.2 (${ratio.toFixed(3)})`, ratio >= 0.2),
   check(`workspace list p99 < 25 ms (${list.latency.p99} ms)`, list.latency.p99 < 25),
   check(`ingestion ≥ 20,000 records/s (${fmt(recordsPerSecond)})`, recordsPerSecond >= 20_000),
   check(`ingestion batch p99 ≤ 250 ms (${ingest.latency.p99} ms)`, ingest.latency.p99 <= 250),
 );
-if (PROFILE) lines.push('', 'Repository calls below the API (--profile):', ...profiles);
+if (PROFILE) lines.push('', 'Below the API (--profile, --cpu-profile):', ...profiles);
 console.log(lines.join('\n'));

@@ -1,6 +1,5 @@
 import type { CoreContext, UseCases } from '@billing-center/core';
 import cookie from '@fastify/cookie';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -13,6 +12,7 @@ import { HttpError, sendError } from './http/errors.js';
 import type { ApiMetrics } from './http/metrics.js';
 import { type DestinationStream, loggerOptions, requestIdOf } from './http/request-log.js';
 import { SHARED_SCHEMAS } from './http/schemas.js';
+import { registerSecurityHeaders } from './http/security-headers.js';
 import { accountRoutes } from './routes/account.routes.js';
 import { cloudAccountRoutes } from './routes/cloud-account.routes.js';
 import { fulfillmentRoutes } from './routes/fulfillment.routes.js';
@@ -74,7 +74,7 @@ async function api(app: FastifyInstance, deps: ApiDependencies): Promise<void> {
   });
   deps.metrics.register(app);
 
-  await app.register(helmet, {
+  registerSecurityHeaders(app, {
     contentSecurityPolicy: {
       directives: { defaultSrc: ["'self'"], imgSrc: ["'self'", 'data:'], formAction: ["'self'"] },
     },

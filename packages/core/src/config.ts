@@ -28,6 +28,12 @@ export interface CoreConfig {
   sessionAbsoluteHours: number;
   /** Most live personal API tokens one account may hold. */
   apiTokensPerAccount: number;
+  /**
+   * How long a process keeps an API token or service key that authenticated, instead of reading it again
+   * for each request (0: never). A revocation in the same process takes effect at once; one made by another
+   * process (another replica, the service-key script) within this many seconds.
+   */
+  credentialCacheSeconds: number;
 }
 
 export const DEFAULT_CORE_CONFIG: CoreConfig = {
@@ -43,6 +49,7 @@ export const DEFAULT_CORE_CONFIG: CoreConfig = {
   sessionIdleMinutes: 60,
   sessionAbsoluteHours: 24,
   apiTokensPerAccount: 20,
+  credentialCacheSeconds: 5,
 };
 
 /** Merge `input` over the defaults and validate; each error names the setting and what it expects. */
@@ -72,6 +79,7 @@ export function parseCoreConfig(input: Partial<CoreConfig> = {}): CoreConfig {
   int('sessionIdleMinutes', 1, 24 * 60);
   int('sessionAbsoluteHours', 1, 24 * 30);
   int('apiTokensPerAccount', 1, 1000);
+  int('credentialCacheSeconds', 0, 60);
   if (c.sessionIdleMinutes > c.sessionAbsoluteHours * 60)
     bad('sessionIdleMinutes', 'must not be longer than sessionAbsoluteHours');
   if (!Array.isArray(c.products)) bad('products', 'must be a list of { partition, productCode }');

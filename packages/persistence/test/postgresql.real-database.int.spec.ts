@@ -208,6 +208,34 @@ describe('concurrent writers', () => {
   });
 });
 
+describe('prepared statements', () => {
+  it('keep working when a migration adds a column while the process runs', async () => {
+    const c = coreOn(db);
+    const { workspace } = await c.activatedCustomer();
+    const owner = workspace.ownerAccountId;
+    // on every pooled connection: the keyset page read and the read by id, prepared there
+    const readAll = () =>
+      Promise.all(
+        Array.from({ length: CLAIMERS * 2 }, (_, i) =>
+          db.uow.read(async (tx) =>
+            i % 2
+              ? (await tx.workspaces.list({ ownerAccountId: owner }, { limit: 10, cursor: '0' })).items
+              : [await tx.workspaces.get(workspace.id)],
+          ),
+        ),
+      );
+    for (let round = 0; round < 3; round += 1) await readAll();
+    const conn = db.orm.em.getConnection();
+    await conn.execute('alter table "workspace" add column "added_later" text');
+    try {
+      const after = await readAll();
+      expect(after.flat().map((w) => w?.id)).toEqual(Array(CLAIMERS * 2).fill(workspace.id));
+    } finally {
+      await conn.execute('alter table "workspace" drop column "added_later"');
+    }
+  });
+});
+
 describe('bulk statements', () => {
   it('round-trip awkward text, JSON, nulls and dates through the array-parameter inserts and updates', async () => {
     const awkward = "q\"uote \\back, {brace} NULL 'single' 中文 \u{1F600}";

@@ -36,6 +36,7 @@ const CORE_VARIABLES: Record<Exclude<keyof CoreConfig, 'products' | 'billingTime
   sessionIdleMinutes: 'SESSION_IDLE_MINUTES',
   sessionAbsoluteHours: 'SESSION_ABSOLUTE_HOURS',
   apiTokensPerAccount: 'API_TOKENS_PER_ACCOUNT',
+  credentialCacheSeconds: 'CREDENTIAL_CACHE_SECONDS',
 };
 
 export function configError(variable: string, expected: string): ValidationError {

@@ -13,6 +13,7 @@ import type {
   WorkspaceBillingStatus,
 } from '@billing-center/core';
 import type { Static } from 'typebox';
+import { isoTime } from './iso-time.js';
 import type {
   AccountSchema,
   ApiTokenSchema,
@@ -33,8 +34,8 @@ import type {
  * name (password hashes, leases, raw marketplace payloads) can reach a response.
  */
 
-const iso = (d: Date) => d.toISOString();
-const isoOrNull = (d: Date | null | undefined) => (d ? d.toISOString() : null);
+const iso = (d: Date) => isoTime(d);
+const isoOrNull = (d: Date | null | undefined) => (d ? isoTime(d) : null);
 
 export const presentAccount = (a: Account): Static<typeof AccountSchema> => ({
   id: a.id,

@@ -25,6 +25,7 @@ describe('parseCoreConfig', () => {
       sessionIdleMinutes: 60,
       sessionAbsoluteHours: 24,
       apiTokensPerAccount: 20,
+      credentialCacheSeconds: 5,
     });
     expect(parseCoreConfig({})).toEqual(DEFAULT_CORE_CONFIG);
   });
@@ -63,6 +64,7 @@ describe('parseCoreConfig', () => {
     ['sessionIdleMinutes', 1, 1440],
     ['sessionAbsoluteHours', 1, 720],
     ['apiTokensPerAccount', 1, 1000],
+    ['credentialCacheSeconds', 0, 60],
   ];
 
   for (const [setting, min, max] of ranges) {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { hashSecret } from '../../src/domain/access/credential.js';
+import { type Credential, hashSecret } from '../../src/domain/access/credential.js';
+import { CredentialCache } from '../../src/use-cases/access/credential-cache.js';
+import { createUseCases } from '../../src/use-cases/index.js';
 import { createTestCore, customer, operator, platform, read } from '../support.js';
 
 const PASSWORD = 'a long enough password';
@@ -288,5 +290,135 @@ describe('service keys', () => {
     ).rejects.toMatchObject({
       code: 'service-key-not-found',
     });
+  });
+});
+
+describe('the credential cache (credentialCacheSeconds)', () => {
+  /** A second process over the same database: its own context, so its own cache. */
+  const otherProcess = (core: ReturnType<typeof createTestCore>) => createUseCases({ ...core.ctx });
+
+  async function withToken(config = {}) {
+    const { core, account } = await withAccount(config);
+    const by = customer(account.id);
+    const { apiToken, token } = await core.useCases.issueApiToken.execute({ by, name: 'ci' });
+    return { core, account, by, apiToken, token };
+  }
+
+  it('reads a token once per few seconds, not on every request', async () => {
+    const { core, token } = await withToken({ credentialCacheSeconds: 5 });
+    const before = core.db.commits;
+    for (let i = 0; i < 5; i += 1) await core.useCases.authenticateApiToken.execute({ token });
+    expect(core.db.commits - before).toBe(2); // one read, and the first use's lastUsedAt write
+    core.clock.advance(5_000);
+    await core.useCases.authenticateApiToken.execute({ token });
+    expect(core.db.commits - before).toBe(3); // kept no longer than 5 s: read again
+  });
+
+  it('is off at 0: every request reads the row', async () => {
+    const { core, token } = await withToken({ credentialCacheSeconds: 0 });
+    await core.useCases.authenticateApiToken.execute({ token });
+    const before = core.db.commits;
+    for (let i = 0; i < 3; i += 1) await core.useCases.authenticateApiToken.execute({ token });
+    expect(core.db.commits - before).toBe(3);
+  });
+
+  it('forgets a token revoked in this process at once', async () => {
+    const { core, by, apiToken, token } = await withToken({ credentialCacheSeconds: 60 });
+    await core.useCases.authenticateApiToken.execute({ token });
+    await core.useCases.revokeApiToken.execute({ by, tokenId: apiToken.id });
+    await expect(core.useCases.authenticateApiToken.execute({ token })).rejects.toMatchObject({
+      code: 'api-token-invalid',
+    });
+  });
+
+  it('forgets a service key revoked in this process at once', async () => {
+    const core = createTestCore({ config: { credentialCacheSeconds: 60 } });
+    const { serviceKey, key } = await core.useCases.issueServiceKey.execute({
+      by: operator,
+      name: 'p',
+      scopes: ['usage:write'],
+    });
+    await core.useCases.authenticateServiceKey.execute({ key });
+    await core.useCases.revokeServiceKey.execute({ by: operator, keyId: serviceKey.id });
+    await expect(core.useCases.authenticateServiceKey.execute({ key })).rejects.toMatchObject({
+      code: 'service-key-invalid',
+    });
+  });
+
+  it('sees a revocation by another process within credentialCacheSeconds, and not before (the documented staleness)', async () => {
+    const { core, by, apiToken, token } = await withToken({ credentialCacheSeconds: 5 });
+    await core.useCases.authenticateApiToken.execute({ token });
+    await otherProcess(core).revokeApiToken.execute({ by, tokenId: apiToken.id });
+    core.clock.advance(4_999);
+    expect((await core.useCases.authenticateApiToken.execute({ token })).tokenId).toBe(apiToken.id);
+    core.clock.advance(1);
+    await expect(core.useCases.authenticateApiToken.execute({ token })).rejects.toMatchObject({
+      code: 'api-token-invalid',
+    });
+  });
+
+  it('still checks expiry on every request', async () => {
+    const { core, account } = await withAccount({ credentialCacheSeconds: 60 });
+    const { token } = await core.useCases.issueApiToken.execute({
+      by: customer(account.id),
+      name: 'short',
+      expiresAt: new Date(core.clock.now().getTime() + 10_000),
+    });
+    await core.useCases.authenticateApiToken.execute({ token });
+    core.clock.advance(10_000);
+    await expect(core.useCases.authenticateApiToken.execute({ token })).rejects.toMatchObject({
+      code: 'api-token-invalid',
+    });
+  });
+
+  it('does not keep a row read before a revocation that finished while the read was in flight', async () => {
+    const { core, by, apiToken, token } = await withToken({ credentialCacheSeconds: 60 });
+    // used a moment ago (through another context): the racing request below has no lastUsedAt to write
+    await core.useCases.authenticateApiToken.execute({ token });
+    let release = () => {};
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    // this process, with reads whose answers arrive late (after the revocation below)
+    const slow = { ...core.ctx };
+    slow.uow = {
+      transaction: (work) => core.db.transaction(work),
+      read: async (work) => {
+        const answer = await core.db.read(work);
+        await held;
+        return answer;
+      },
+    };
+    const useCases = createUseCases(slow);
+    const inFlight = useCases.authenticateApiToken.execute({ token });
+    await new Promise((r) => setTimeout(r, 0));
+    await useCases.revokeApiToken.execute({ by, tokenId: apiToken.id });
+    release();
+    // the request that raced the revocation is served (it read the row first) …
+    expect((await inFlight).tokenId).toBe(apiToken.id);
+    // … but what it read is not kept: the next request is refused
+    slow.uow = core.db;
+    await expect(useCases.authenticateApiToken.execute({ token })).rejects.toMatchObject({
+      code: 'api-token-invalid',
+    });
+  });
+
+  it('never keeps unknown or refused secrets, and holds at most maxEntries', async () => {
+    const { core } = await withToken({ credentialCacheSeconds: 60 });
+    const before = core.db.commits;
+    for (let i = 0; i < 3; i += 1)
+      await expect(
+        core.useCases.authenticateApiToken.execute({ token: 'bcp_unknown' }),
+      ).rejects.toMatchObject({ code: 'api-token-invalid' });
+    expect(core.db.commits - before).toBe(3);
+
+    const cache = new CredentialCache(60_000, 2);
+    const now = core.clock.now();
+    const c = (id: string) => ({ id }) as Credential;
+    cache.set('a', c('a'), now, cache.ticket());
+    cache.set('b', c('b'), now, cache.ticket());
+    cache.set('c', c('c'), now, cache.ticket());
+    expect([cache.get('a', now), cache.get('b', now)?.id, cache.get('c', now)?.id]).toEqual([null, 'b', 'c']);
+    expect(cache.size).toBe(2);
   });
 });

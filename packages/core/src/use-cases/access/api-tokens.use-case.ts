@@ -8,7 +8,7 @@ import type { Actor } from '../../domain/audit/audit-entry.js';
 import { ForbiddenError, NotFoundError, RuleViolation, ValidationError } from '../../shared/domain-error.js';
 import type { CoreContext, RequestMeta } from '../core-context.js';
 import { Journal } from '../support/journal.js';
-import { findAndTouch } from './touch-credential.js';
+import { findAndTouch, forgetCredential } from './touch-credential.js';
 
 const MAX_TOKEN_LIFETIME_MS = 366 * 24 * 3_600_000;
 
@@ -113,7 +113,7 @@ export class RevokeApiToken {
     const ctx = this.ctx;
     const accountId = customerOf(input.by);
     const now = ctx.clock.now();
-    return ctx.uow.transaction(async (tx) => {
+    const revoked = await ctx.uow.transaction(async (tx) => {
       const token = typeof input.tokenId === 'string' ? await tx.credentials.get(input.tokenId) : null;
       if (!token || token.kind !== 'api-token' || token.accountId !== accountId)
         throw new NotFoundError('api-token', String(input.tokenId));
@@ -125,8 +125,11 @@ export class RevokeApiToken {
         });
         await journal.flush(tx);
       }
-      return viewOf(token);
+      return token;
     });
+    // committed: this process stops accepting the token now (others within credentialCacheSeconds)
+    forgetCredential(ctx, revoked.secretHash);
+    return viewOf(revoked);
   }
 }
 
@@ -144,6 +147,7 @@ export class AuthenticateApiToken {
       ctx,
       hashSecret(input.token),
       (c, at) => c.kind === 'api-token' && !!c.accountId && c.isValidAt(at),
+      true,
     );
     if (!token?.accountId) throw fail();
     return { tokenId: token.id, accountId: token.accountId };

@@ -11,7 +11,7 @@ import { ForbiddenError, NotFoundError } from '../../shared/domain-error.js';
 import type { CoreContext, RequestMeta } from '../core-context.js';
 import { Journal } from '../support/journal.js';
 import { type CredentialView, viewOf } from './api-tokens.use-case.js';
-import { findAndTouch } from './touch-credential.js';
+import { findAndTouch, forgetCredential } from './touch-credential.js';
 
 function requireOperator(by: Actor): void {
   if (by?.type !== 'operator' && by?.type !== 'system') {
@@ -68,7 +68,7 @@ export class RevokeServiceKey {
     const ctx = this.ctx;
     requireOperator(input.by);
     const now = ctx.clock.now();
-    return ctx.uow.transaction(async (tx) => {
+    const revoked = await ctx.uow.transaction(async (tx) => {
       const key = typeof input.keyId === 'string' ? await tx.credentials.get(input.keyId) : null;
       if (!key || key.kind !== 'service-key') throw new NotFoundError('service-key', String(input.keyId));
       if (key.revoke(now)) {
@@ -77,8 +77,11 @@ export class RevokeServiceKey {
         journal.audit('service-key.revoked', { type: 'service-key', id: key.id }, null, { name: key.name });
         await journal.flush(tx);
       }
-      return viewOf(key);
+      return key;
     });
+    // committed: this process stops accepting the key now (others within credentialCacheSeconds)
+    forgetCredential(ctx, revoked.secretHash);
+    return viewOf(revoked);
   }
 }
 
@@ -99,6 +102,7 @@ export class AuthenticateServiceKey {
       ctx,
       hashSecret(input.key),
       (c, at) => c.kind === 'service-key' && c.isValidAt(at),
+      true,
     );
     if (!key) throw fail();
     return { keyId: key.id, scopes: [...key.scopes] };
