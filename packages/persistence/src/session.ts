@@ -527,8 +527,14 @@ export class Session {
     return ids.map((id) => m.get(id) as T | undefined).filter((x): x is T => x !== undefined);
   }
 
+  /** `"a"."id", "a"."name", …`: the mapped columns of `schema` for a hand-written select (never `*`). */
+  columns<T extends Row>(schema: EntitySchema<T>, alias?: string): string {
+    const list = columnListOf(this.em.getMetadata().get(schema.meta.className));
+    return alias ? list.replace(/"([^"]+)"/g, `${alias}."$1"`) : list;
+  }
+
   /**
-   * Rows of `schema` a hand-written `select *` returns (its `?` are bound to `params`), as this
+   * Rows of `schema` a hand-written select of `columns(schema)` returns (its `?` are bound to `params`), as this
    * transaction's entities. PostgreSQL or SQLite SQL as the caller writes it for `this.dialect`.
    */
   async select<T extends Row>(schema: EntitySchema<T>, sql: string, params: unknown[]): Promise<T[]> {

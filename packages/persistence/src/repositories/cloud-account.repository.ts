@@ -29,7 +29,7 @@ export class MikroOrmCloudAccountRepository implements CloudAccountRepository {
     this.s.forgetRows(CloudAccountSchema, ids);
     return this.s.select(
       CloudAccountSchema,
-      'select * from "cloud_account" where "id" = any(?::text[]) order by "id" for update',
+      `select ${this.s.columns(CloudAccountSchema)} from "cloud_account" where "id" = any(?::text[]) order by "id" for update`,
       [Session.pgArray([...new Set(ids)])],
     );
   }

@@ -43,11 +43,12 @@ export class MikroOrmUsageRepository implements UsageRepository {
     const out: UsageRecord[] = [];
     if (this.s.dialect === 'postgresql') {
       // Two index ranges per payer: stored after its watermark, or for an hour after its last seal.
+      const cols = this.s.columns(UsageRecordSchema, 'u');
       const sql = `with w(p, s, h) as (select * from unnest(?::text[], ?::bigint[], ?::timestamptz[]))
-        select u.* from w join "usage_record" u on u."payer_cloud_account_id" = w.p and u."status" = 'pending'
+        select ${cols} from w join "usage_record" u on u."payer_cloud_account_id" = w.p and u."status" = 'pending'
           and u."seq" > w.s ${upTo ? 'and u."hour" <= ?' : ''}
         union all
-        select u.* from w join "usage_record" u on u."payer_cloud_account_id" = w.p and u."status" = 'pending'
+        select ${cols} from w join "usage_record" u on u."payer_cloud_account_id" = w.p and u."status" = 'pending'
           and u."hour" > w.h and u."seq" <= w.s ${upTo ? 'and u."hour" <= ?' : ''}`;
       for (let i = 0; i < payers.length; i += 5_000) {
         const part = payers.slice(i, i + 5_000);
@@ -67,7 +68,7 @@ export class MikroOrmUsageRepository implements UsageRepository {
           .map(() => '("payer_cloud_account_id" = ? and ("seq" > ? or "hour" > ?))')
           .join(' or ');
         const params: unknown[] = part.flatMap((p) => [p.id, p.meteredUsageSeq, through(p)]);
-        let sql = `select * from "usage_record" where "status" = 'pending' and (${branch})`;
+        let sql = `select ${this.s.columns(UsageRecordSchema)} from "usage_record" where "status" = 'pending' and (${branch})`;
         if (upTo) {
           sql += ' and "hour" <= ?';
           params.push(upTo.getTime());
