@@ -32,14 +32,23 @@ export function runPerDatabase(script: string): boolean {
   return true;
 }
 
-/** A fresh, migrated database of the kind asked for: PostgreSQL `<DATABASE_URL db>_bench`, or a temp SQLite file. */
-export async function openBenchDatabase(): Promise<{ db: Persistence; cleanup: () => Promise<void> }> {
+/**
+ * A fresh, migrated database of the kind asked for: PostgreSQL `<DATABASE_URL db>_bench`, or a temp SQLite
+ * file. `location` is what `openExistingBenchDatabase` takes to open it again from another process.
+ */
+export async function openBenchDatabase(): Promise<{
+  db: Persistence;
+  location: string;
+  cleanup: () => Promise<void>;
+}> {
   const kind = arg('database', 'postgresql');
   if (kind === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'billing-center-bench-'));
-    const db = await createPersistence({ database: join(dir, 'bench.sqlite') });
+    const location = join(dir, 'bench.sqlite');
+    const db = await createPersistence({ database: location });
     return {
       db,
+      location,
       cleanup: async () => {
         await db.close();
         rmSync(dir, { recursive: true, force: true });
@@ -58,7 +67,21 @@ export async function openBenchDatabase(): Promise<{ db: Persistence; cleanup: (
   const url = new URL(base);
   url.pathname = `/${name}`;
   const db = await createPersistence({ database: url.toString(), setting: 'DATABASE_URL', migrate: true });
-  return { db, cleanup: () => db.close() };
+  return { db, location: url.toString(), cleanup: () => db.close() };
+}
+
+/** The database `openBenchDatabase` made, opened from another process (a seeding child). */
+export function openExistingBenchDatabase(location: string): Promise<Persistence> {
+  return createPersistence({ database: location, setting: 'DATABASE_URL' });
+}
+
+/**
+ * Runs this script again in a child process with `args` (and this process's Node options), waiting for it:
+ * the seeding of a benchmark's world, so that the measuring process's peak RSS is its own work's.
+ */
+export function runChild(script: string, args: string[]): void {
+  const r = spawnSync(process.execPath, [...process.execArgv, script, ...args], { stdio: 'inherit' });
+  if (r.status !== 0) throw new Error(`${script} ${args.join(' ')} failed (status ${r.status})`);
 }
 
 /** Seeding goes around the ports: raw multi-row inserts, one transaction per call. */

@@ -63,8 +63,8 @@ export class Migration20261128000000_usage_watermark extends Migration {
     );
     this.addSql(
       `insert into "rating_book" ("id", "states", "version")
-       select "cloud_account_id", jsonb_object_agg("workspace_id" || '|' || "item_code",
-         jsonb_build_object('carry', "carry", 'denominator', "denominator", 'peakDay', "peak_day", 'peak', "peak")), 1
+       select "cloud_account_id", jsonb_agg(jsonb_build_object('workspaceId', "workspace_id", 'itemCode', "item_code",
+         'carry', "carry", 'denominator', "denominator", 'peakDay', "peak_day", 'peak', "peak") order by "id"), 1
        from "rating_state" group by "cloud_account_id";`,
     );
     this.addSql(`drop table "rating_state";`);
@@ -78,7 +78,7 @@ export class Migration20261128000000_usage_watermark extends Migration {
       `create index "rating_state_pair_idx" on "rating_state" ("cloud_account_id", "workspace_id");`,
     );
     this.addSql(
-      `insert into "rating_state" select b."id" || '|' || e.key, b."id", split_part(e.key, '|', 1), split_part(e.key, '|', 2), e.value->>'carry', e.value->>'denominator', e.value->>'peakDay', (e.value->>'peak')::double precision, 1 from "rating_book" b, jsonb_each(b."states") e;`,
+      `insert into "rating_state" select b."id" || '|' || (e->>'workspaceId') || '|' || (e->>'itemCode'), b."id", e->>'workspaceId', e->>'itemCode', e->>'carry', e->>'denominator', e->>'peakDay', (e->>'peak')::double precision, 1 from "rating_book" b, jsonb_array_elements(b."states") e;`,
     );
     this.addSql(`drop table "rating_book";`);
     this.addSql(

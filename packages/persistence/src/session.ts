@@ -2,6 +2,7 @@ import { ConcurrencyConflict } from '@billing-center/core';
 import {
   DriverException,
   type EntityProperty,
+  JsonType,
   type EntitySchema,
   type FilterQuery,
   type FindOptions,
@@ -54,13 +55,16 @@ function pgRecordset(
 ): { select: string; from: string; param: string } {
   const names = props.map((p) => p.fieldNames[0] as string);
   const types = props.map((p) => castType(p.columnTypes[0]));
-  const json = types.map((t) => /^jsonb?$/i.test(t));
-  const select = names.map((n, i) => (json[i] ? `x."${n}"::${types[i]}` : `x."${n}"`)).join(', ');
-  const from = `json_to_recordset(?::json) as x(${names.map((n, i) => `"${n}" ${json[i] ? 'text' : types[i]}`).join(', ')})`;
+  // JSON columns: the value itself goes into the document (no string inside a string); JSON.stringify
+  // writes it as MikroORM's JsonType would (dates as ISO strings)
+  const json = props.map((p) => p.customType instanceof JsonType);
+  const select = names.map((n) => `x."${n}"`).join(', ');
+  const from = `json_to_recordset(?::json) as x(${names.map((n, i) => `"${n}" ${types[i]}`).join(', ')})`;
   const out = rows.map((e) => {
     const o: Record<string, unknown> = {};
     props.forEach((p, i) => {
-      const v = toDb(p, (e as Record<string, unknown>)[p.name]);
+      const raw = (e as Record<string, unknown>)[p.name];
+      const v = json[i] ? (raw ?? null) : toDb(p, raw);
       o[names[i] as string] = v instanceof Date ? v.toISOString() : v;
     });
     return o;
@@ -622,7 +626,9 @@ export class Session {
     }
     for (const e of entities) {
       this.adopt(schema, e);
-      this.snapshots.set(e, this.columnValues(this.writerOf(schema), e));
+      // No snapshot: a row inserted and then updated in the same transaction (rare) has every column
+      // written by that update, rather than every inserted row paying for a snapshot up front.
+      this.snapshots.delete(e);
     }
   }
 

@@ -120,10 +120,17 @@ describe('the usage-watermark migration (ADR 0009)', () => {
         null,
         '2026-11-02T10:00:00.000Z',
       ]);
-      expect(states[0]?.states).toEqual({
-        'ws-1|hosts': { carry: '12345678901234567890', denominator: '100', peakDay: '2026-11-02', peak: 7 },
-        'ws-1|log-events': { carry: '3', denominator: '10', peakDay: null, peak: 0 },
-      });
+      expect(states[0]?.states).toEqual([
+        {
+          workspaceId: 'ws-1',
+          itemCode: 'hosts',
+          carry: '12345678901234567890',
+          denominator: '100',
+          peakDay: '2026-11-02',
+          peak: 7,
+        },
+        { workspaceId: 'ws-1', itemCode: 'log-events', carry: '3', denominator: '10', peakDay: null, peak: 0 },
+      ]);
       // new usage is numbered after everything carried over
       const fresh = mother.usage({ workspaceId: 'ws-1', payerCloudAccountId: 'ca-1', status: 'pending' });
       await p.uow.transaction((tx) => tx.usage.addMany([fresh]));

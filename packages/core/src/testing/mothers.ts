@@ -122,7 +122,7 @@ export const mother = {
       version: 1,
       ...o,
     }),
-  ratingBook: (cloudAccountId: string, states: RatingBook['states'] = {}) =>
+  ratingBook: (cloudAccountId: string, states: RatingBook['states'] = []) =>
     new RatingBook({ id: cloudAccountId, states, version: 0 }),
   marketplaceEvent: (o: Partial<MarketplaceEvent> = {}) =>
     new MarketplaceEvent({

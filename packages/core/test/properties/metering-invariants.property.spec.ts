@@ -351,9 +351,7 @@ async function checkInvariants(w: World) {
     expect([...held.keys()]).toEqual([]);
     // Cost rating loses nothing: whole cents sealed + carried fraction = exact cost of metered spans.
     const book = core.db.tables.ratingBooks.rows.get(acct.id);
-    const states = Object.entries(book?.states ?? {})
-      .filter(([key]) => key.endsWith('|spans'))
-      .map(([key, s]) => ({ ...s, workspaceId: key.slice(0, key.indexOf('|')) }));
+    const states = (book?.states ?? []).filter((s) => s.itemCode === 'spans');
     for (const st of states) {
       const spans = usage.filter(
         (u) =>

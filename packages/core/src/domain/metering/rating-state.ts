@@ -3,6 +3,8 @@
  * (exact numerator over `denominator`) and, for `max` items, the day's running maximum.
  */
 export interface RatingState {
+  workspaceId: string;
+  itemCode: string;
   /** bigint as a decimal string: exact across databases */
   carry: string;
   denominator: string;
@@ -10,41 +12,48 @@ export interface RatingState {
   peak: number;
 }
 
+/** Lookup by (workspace, item), built on first use; kept beside the book so that copies rebuild their own. */
+const indexes = new WeakMap<RatingBook, { of: RatingState[]; byKey: Map<string, RatingState> }>();
+
 /**
  * A cloud account's rating states, kept together (ADR 0009): a seal reads and writes all of them at once,
- * in the transaction that moves the account's watermark.
+ * in the transaction that moves the account's watermark. A list, not an object keyed by workspace: keys
+ * that differ per account would give every book its own object shape.
  */
 export class RatingBook {
   /** the cloud account's id */
   id!: string;
-  /** `workspaceId|itemCode` → state */
-  states!: Record<string, RatingState>;
+  states!: RatingState[];
   /** 0: never stored */
   version!: number;
 
-  constructor(props: Omit<RatingBook, 'state' | 'has'>) {
+  constructor(props: Omit<RatingBook, 'state' | 'find'>) {
     Object.assign(this, props);
   }
 
-  static key(workspaceId: string, itemCode: string): string {
-    return `${workspaceId}|${itemCode}`;
-  }
-
   static empty(cloudAccountId: string): RatingBook {
-    return new RatingBook({ id: cloudAccountId, states: {}, version: 0 });
+    return new RatingBook({ id: cloudAccountId, states: [], version: 0 });
   }
 
-  has(workspaceId: string, itemCode: string): boolean {
-    return Object.hasOwn(this.states, RatingBook.key(workspaceId, itemCode));
+  find(workspaceId: string, itemCode: string): RatingState | undefined {
+    let index = indexes.get(this);
+    if (!index || index.of !== this.states || index.byKey.size !== this.states.length) {
+      index = {
+        of: this.states,
+        byKey: new Map(this.states.map((s) => [`${s.workspaceId}|${s.itemCode}`, s])),
+      };
+      indexes.set(this, index);
+    }
+    return index.byKey.get(`${workspaceId}|${itemCode}`);
   }
 
   /** The state of (workspace, item), started at zero when there is none yet (rating changes it in place). */
   state(workspaceId: string, itemCode: string): RatingState {
-    const k = RatingBook.key(workspaceId, itemCode);
-    let s = this.states[k];
+    let s = this.find(workspaceId, itemCode);
     if (!s) {
-      s = { carry: '0', denominator: '1', peakDay: null, peak: 0 };
-      this.states[k] = s;
+      s = { workspaceId, itemCode, carry: '0', denominator: '1', peakDay: null, peak: 0 };
+      this.states.push(s);
+      indexes.get(this)?.byKey.set(`${workspaceId}|${itemCode}`, s);
     }
     return s;
   }

@@ -2,7 +2,7 @@ import { utcDayKey } from '../../shared/time.js';
 import type { PricingCatalog } from '../pricing/pricing-catalog.js';
 import type { AwsPartition } from '../site/site.js';
 import { type Allocation, MAX_ALLOCATIONS, MAX_RECORD_QUANTITY } from './metering-record.js';
-import { RatingBook, type RatingState } from './rating-state.js';
+import type { RatingState } from './rating-state.js';
 
 export interface UsageReading {
   workspaceId: string;
@@ -24,7 +24,7 @@ export interface RateHourInput {
 export interface RatedHour {
   /** dimension → workspace → whole quantity for this hour */
   byDimension: Map<string, Map<string, bigint>>;
-  /** Which (workspace, item) states this hour changed (`RatingBook.key`): the book is saved with the records. */
+  /** Which (workspace, item) states this hour changed (`workspace|item`): the book is saved with the records. */
   touched: string[];
 }
 
@@ -68,7 +68,7 @@ export function rateHour(input: RateHourInput): RatedHour {
     const whole = total / rate.denominator;
     st.carry = (total % rate.denominator).toString();
     st.denominator = rate.denominator.toString();
-    touched.push(RatingBook.key(a.workspaceId, a.itemCode));
+    touched.push(`${a.workspaceId}|${a.itemCode}`);
     if (whole > 0n) {
       const dim = byDimension.get(item.dimension) as Map<string, bigint>;
       dim.set(a.workspaceId, (dim.get(a.workspaceId) ?? 0n) + whole);

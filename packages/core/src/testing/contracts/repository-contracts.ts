@@ -595,14 +595,16 @@ export function defineRepositoryContracts(h: ContractHarness, factory: UnitOfWor
 
   describe('RatingBookRepository', () => {
     it('inserts new books and updates stored ones, exactly and optimistically', async () => {
-      const b = mother.ratingBook('ca-1', {
-        'ws-a|log-events': {
+      const b = mother.ratingBook('ca-1', [
+        {
+          workspaceId: 'ws-a',
+          itemCode: 'log-events',
           carry: '123456789012345678901234567890',
           denominator: '1000000000000',
           peakDay: null,
           peak: 0,
         },
-      });
+      ]);
       await tx((t) => t.ratingBooks.saveMany([b, mother.ratingBook('ca-2')]));
       expect(b.version).toBe(1);
       const [got, ...rest] = await tx((t) => t.ratingBooks.getMany(['ca-1', 'ca-9']));
@@ -615,10 +617,18 @@ export function defineRepositoryContracts(h: ContractHarness, factory: UnitOfWor
       hosts.peakDay = '2026-11-02';
       await tx((t) => t.ratingBooks.saveMany([got]));
       const [again] = await tx((t) => t.ratingBooks.getMany(['ca-1']));
-      expect(again?.states).toEqual({
-        'ws-a|log-events': b.states['ws-a|log-events'],
-        'ws-b|hosts': { carry: '0', denominator: '1', peakDay: '2026-11-02', peak: 7 },
-      });
+      expect(again?.states).toEqual([
+        b.states[0],
+        {
+          workspaceId: 'ws-b',
+          itemCode: 'hosts',
+          carry: '0',
+          denominator: '1',
+          peakDay: '2026-11-02',
+          peak: 7,
+        },
+      ]);
+      expect(again?.find('ws-b', 'hosts')?.peak).toBe(7);
       expect(again?.version).toBe(2);
       await expect(tx((t) => t.ratingBooks.saveMany(stale ? [stale] : []))).rejects.toMatchObject({
         code: 'concurrent-update',
