@@ -34,8 +34,11 @@ const setupMs = performance.now() - t0;
 
 core.clock.set(METERING_BENCH_NOW);
 const start = performance.now();
+const cpu0 = process.cpuUsage();
 const summary = await core.useCases.planMetering.execute({ batchSize: 1000 });
 const seconds = (performance.now() - start) / 1000;
+const cpu = process.cpuUsage(cpu0);
+const cpuSeconds = (cpu.user + cpu.system) / 1e6;
 const perSecond = summary.records / seconds;
 const peakRssMb = process.resourceUsage().maxRSS / 1024;
 
@@ -48,6 +51,9 @@ console.log(
 );
 console.log(
   `  records/s: ${Math.round(perSecond).toLocaleString('en')}  (target ≥ ${TARGET.toLocaleString('en')}; ratio ${(perSecond / TARGET).toFixed(2)})`,
+);
+console.log(
+  `  CPU time: ${cpuSeconds.toFixed(2)} s (${Math.round(summary.records / cpuSeconds).toLocaleString('en')} records per CPU-second: steadier than wall time on a shared machine)`,
 );
 console.log(`  peak RSS: ${peakRssMb.toFixed(0)} MB`);
 if (summary.records !== ACCOUNTS * 3) {

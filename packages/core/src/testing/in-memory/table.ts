@@ -179,8 +179,13 @@ export class TxTable<T extends Row> {
 
   /** Rows whose index key matches, including this transaction's own writes, re-checked by `where`. */
   byIndex(index: string, key: string, where: (row: T) => boolean = () => true): T[] {
-    const ids = new Set(this.table.lookup(index, key));
-    for (const id of this.writtenIndex.get(index)?.get(key) ?? []) ids.add(id);
+    const written = this.writtenIndex.get(index)?.get(key);
+    let ids: Iterable<string> = this.table.lookup(index, key);
+    if (written?.size) {
+      const all = new Set(ids);
+      for (const id of written) all.add(id);
+      ids = all;
+    }
     const out: T[] = [];
     for (const id of ids) {
       if (!this.mightMatch(id, where)) continue;
@@ -188,6 +193,13 @@ export class TxTable<T extends Row> {
       if (r && where(r)) out.push(r);
     }
     return out;
+  }
+
+  /** Whether the row exists as this transaction sees it (no copy taken). */
+  private exists(id: string): boolean {
+    if (this.loaded.has(id)) return true;
+    if (this.writes.has(id)) return this.writes.get(id) !== null;
+    return this.table.rows.has(id);
   }
 
   /** Test the committed row before copying it: most rows a scan passes over are never copied. */
@@ -261,10 +273,10 @@ export class TxTable<T extends Row> {
 
   private insertRow(row: T): void {
     this.onWrite();
-    if (this.get(row.id)) throw duplicateKey(this.table.spec.name, 'id');
-    for (const [n, fn] of Object.entries(this.table.spec.unique ?? {})) {
+    if (this.exists(row.id)) throw duplicateKey(this.table.spec.name, 'id');
+    for (const { name, fn } of this.table.uniqueList) {
       const k = fn(row);
-      if (k !== null && this.byUnique(n, k)) throw duplicateKey(this.table.spec.name, n);
+      if (k !== null && this.byUnique(name, k)) throw duplicateKey(this.table.spec.name, name);
     }
     const stored = cloneDeep(row);
     this.writes.set(row.id, stored);
@@ -331,11 +343,11 @@ export class TxTable<T extends Row> {
       const base = this.table.rows.get(id);
       if (this.inserted.has(id)) {
         if (base) throw duplicateKey(this.table.spec.name, 'id');
-        for (const [n, fn] of Object.entries(this.table.spec.unique ?? {})) {
+        for (const { name, fn, map } of this.table.uniqueList) {
           const k = fn(this.writes.get(id) as T);
-          const owner = k === null ? undefined : this.table.uniqueOwner(n, k);
+          const owner = k === null ? undefined : map.get(k);
           if (owner !== undefined && owner !== id && this.writes.get(owner) !== null) {
-            throw duplicateKey(this.table.spec.name, n);
+            throw duplicateKey(this.table.spec.name, name);
           }
         }
       } else if (base?.version !== this.seenVersion.get(id) || (!base && this.writes.get(id) !== null)) {
