@@ -81,7 +81,10 @@ if (process.argv.includes('--seed-into')) {
     uow: profile?.unitOfWork ?? db.uow,
   });
   const start = performance.now();
-  const summary = await useCases.planMetering.execute({ batchSize: 1000 });
+  const summary = await useCases.planMetering.execute({
+    batchSize: Number(arg('batch', '1000')),
+    concurrency: Number(arg('concurrency', '2')),
+  });
   const seconds = (performance.now() - start) / 1000;
   const perSecond = summary.records / seconds;
 

@@ -68,9 +68,14 @@ export class Migration20261128000000_usage_watermark extends Migration {
        from "rating_state" group by "cloud_account_id";`,
     );
     this.addSql(`drop table "rating_state";`);
+    // Rewritten every hour by the seal (the watermark, the book): room left in each page lets PostgreSQL
+    // update in place (HOT) instead of adding an entry to every index of cloud_account for each seal.
+    this.addSql(`alter table "cloud_account" set (fillfactor = 80);`);
+    this.addSql(`alter table "rating_book" set (fillfactor = 80);`);
   }
 
   override async down(): Promise<void> {
+    this.addSql(`alter table "cloud_account" reset (fillfactor);`);
     this.addSql(
       `create table "rating_state" ("id" varchar(255) not null, "cloud_account_id" varchar(64) not null, "workspace_id" varchar(64) not null, "item_code" varchar(64) not null, "carry" text not null, "denominator" text not null, "peak_day" varchar(10) null, "peak" double precision not null, "version" int not null, constraint "rating_state_pkey" primary key ("id"));`,
     );
