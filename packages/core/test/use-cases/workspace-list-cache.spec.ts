@@ -56,7 +56,7 @@ async function world(
   const counting = instrumented(core.ctx.uow);
   core.ctx.uow = counting.uow;
   const feed = o.feed === undefined ? new ManualWorkspaceChangeFeed() : o.feed;
-  const list = new CachedWorkspaceList<string[]>(core.ctx, feed, {
+  const list = new CachedWorkspaceList<string[]>(core.useCases.workspaces, core.clock, feed, {
     ttlMs: o.ttlMs ?? 5_000,
     maxEntries: o.maxEntries ?? 100,
   });

@@ -3,8 +3,7 @@ import type { Workspace } from '../../domain/workspace/workspace.js';
 import type { WorkspaceChangeFeed, WorkspaceChangeListener } from '../../ports/change-feed.js';
 import type { Page } from '../../ports/repositories.js';
 import type { Clock } from '../../ports/services.js';
-import type { CoreContext } from '../core-context.js';
-import { WorkspaceQueries } from './queries.use-case.js';
+import type { WorkspaceQueries } from './queries.use-case.js';
 import { ownerFor, pageSize } from './read-rules.js';
 
 /** An account's part of the cache: its entries' keys, and a counter bumped by every eviction. */
@@ -170,11 +169,15 @@ export interface WorkspaceListInput {
  */
 export class CachedWorkspaceList<V> {
   readonly cache: WorkspaceListCache<V> | null;
-  private readonly queries: WorkspaceQueries;
 
-  constructor(ctx: CoreContext, feed: WorkspaceChangeFeed | null, options: WorkspaceListCacheOptions) {
-    this.queries = new WorkspaceQueries(ctx);
-    this.cache = feed && options.ttlMs > 0 ? new WorkspaceListCache<V>(feed, ctx.clock, options) : null;
+  constructor(
+    /** The query every edge shares (`useCases.workspaces`): a miss reads through it. */
+    private readonly queries: WorkspaceQueries,
+    clock: Clock,
+    feed: WorkspaceChangeFeed | null,
+    options: WorkspaceListCacheOptions,
+  ) {
+    this.cache = feed && options.ttlMs > 0 ? new WorkspaceListCache<V>(feed, clock, options) : null;
   }
 
   async list(input: WorkspaceListInput, render: (page: Page<Workspace>) => V): Promise<V> {
