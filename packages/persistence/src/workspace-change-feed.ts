@@ -107,6 +107,8 @@ export class PgWorkspaceChangeFeed implements WorkspaceChangeFeed {
     const client = new pg.Client({
       connectionString: this.options.url,
       keepAlive: true,
+      // a connection attempt that hangs (a black-holed address) counts as lost, and is retried
+      connectionTimeoutMillis: 10_000,
       application_name: 'billing-center-change-feed',
     });
     this.client = client;
