@@ -166,6 +166,19 @@ describe('the workspace-list cache', () => {
     expect(w.counting.state.reads).toBe(1);
   });
 
+  it('never replaces a page by an older one: a read that began earlier cannot overwrite a later one', async () => {
+    const w = await world();
+    const held = w.counting.holdNextRead();
+    const earlier = w.list.list({ by: customer(w.a) }, names);
+    await held.queried; // has the old rows
+    await w.addWorkspace(w.a, 'Second'); // committed, its report not arrived yet
+    expect(await w.list.list({ by: customer(w.a) }, names)).toEqual(['Production', 'Second']); // stored
+    held.release();
+    expect(await earlier).toEqual(['Production']);
+    expect(await w.list.list({ by: customer(w.a) }, names)).toEqual(['Production', 'Second']);
+    expect(w.counting.state.reads).toBe(2);
+  });
+
   it('neither serves nor stores while the feed is down, and forgets what a read in flight saw when it goes down', async () => {
     const w = await world();
     await w.list.list({ by: customer(w.a) }, names);

@@ -19,12 +19,16 @@ class Slot {
 export interface ReadTicket {
   readonly slot: Slot;
   readonly generation: number;
+  /** when the read began, in the cache's own order */
+  readonly seq: number;
 }
 
 interface Entry<V> {
   slot: Slot;
   value: V;
   until: number;
+  /** the `seq` of the read that produced it */
+  seq: number;
 }
 
 export interface WorkspaceListCacheOptions {
@@ -42,12 +46,16 @@ export interface WorkspaceListCacheOptions {
  * - Nothing is served or stored while the feed is not live (its source is down: changes could be missed).
  * - A read takes a ticket before it queries (`begin`) and stores its result with it (`finish`): if the
  *   account was evicted, or the feed reset, in between, the result — possibly read before the change — is
- *   not stored. So a stale page can be served only until the change's report arrives, never after.
+ *   not stored. So a stale page can be served only until the change's report arrives, never after. Nor
+ *   does a read replace an entry stored by a read that began after it (reads of one key that overlap a
+ *   change whose report has not arrived yet do not take the cache back in time).
  * - Entries also expire after `ttlMs`, and at most `maxEntries` are kept (least recently used out first).
  */
 export class WorkspaceListCache<V> implements WorkspaceChangeListener {
   private readonly entries = new Map<string, Entry<V>>();
   private readonly slots = new Map<string, Slot>();
+  /** Numbers the reads as they begin. */
+  private seq = 0;
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -86,7 +94,8 @@ export class WorkspaceListCache<V> implements WorkspaceChangeListener {
       this.slots.set(accountId, slot);
     }
     slot.reading += 1;
-    return { slot, generation: slot.generation };
+    this.seq += 1;
+    return { slot, generation: slot.generation, seq: this.seq };
   }
 
   /**
@@ -98,10 +107,17 @@ export class WorkspaceListCache<V> implements WorkspaceChangeListener {
     const slot = ticket.slot;
     slot.reading -= 1;
     // an eviction of the account, and every reset, moved the generation on
-    if (value !== undefined && this.feed.live && ticket.generation === slot.generation) {
-      const k = `${slot.accountId}\u0000${key}`;
+    const k = `${slot.accountId}\u0000${key}`;
+    // and a read that began later may already have stored a newer page: never replace it by an older one
+    const newer = (this.entries.get(k)?.seq ?? 0) > ticket.seq;
+    if (value !== undefined && this.feed.live && ticket.generation === slot.generation && !newer) {
       this.entries.delete(k);
-      this.entries.set(k, { slot, value, until: this.clock.now().getTime() + this.options.ttlMs });
+      this.entries.set(k, {
+        slot,
+        value,
+        until: this.clock.now().getTime() + this.options.ttlMs,
+        seq: ticket.seq,
+      });
       slot.keys.add(k);
       while (this.entries.size > this.options.maxEntries) {
         const oldest = this.entries.entries().next().value;
