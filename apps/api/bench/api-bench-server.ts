@@ -44,6 +44,8 @@ if (role === 'hello') {
       PORT: '0',
       LOG_LEVEL: 'warn',
       RATE_LIMIT_PER_MINUTE: '0',
+      // the list cache as configured (default on); LIST_CACHE_SECONDS=0 measures every request reading
+      LIST_CACHE_SECONDS: process.env.LIST_CACHE_SECONDS ?? '',
       MARKETPLACE_PRODUCTS: TEST_PRODUCTS.map((p) => `${p.partition}:${p.productCode}`).join(','),
       PUBLIC_URL: 'https://billing.example.com',
     },
@@ -118,6 +120,7 @@ if (role === 'hello') {
       serviceKey,
       workspaceIds,
       database: `PostgreSQL ${display.host}/${display.pathname.slice(1)}`,
+      listCacheSeconds: runtime.config.listCache.seconds,
     }),
   );
   // --cpu-profile DIR: a V8 CPU profile of each measured run, written to DIR (open it in Chrome DevTools)

@@ -1,4 +1,4 @@
-import type { CoreContext, UseCases } from '@billing-center/core';
+import type { CachedWorkspaceList, CoreContext, UseCases } from '@billing-center/core';
 import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
@@ -29,6 +29,11 @@ export interface ApiDependencies {
   /** Resolves when the database answers; rejects otherwise (GET /readyz). */
   readiness: () => Promise<void>;
   metrics: ApiMetrics;
+  /**
+   * GET /v1/workspaces: pages as serialized response bodies, kept per account and query while the
+   * database's change notifications are live (PostgreSQL; on SQLite every request reads).
+   */
+  workspaceList: CachedWorkspaceList<Buffer>;
 }
 
 export const API_TAGS = [

@@ -17,6 +17,7 @@ export * from './domain/site/site.js';
 export * from './domain/usage/usage-record.js';
 export * from './domain/workspace/workspace.js';
 export * from './policies/billing-method.policy.js';
+export * from './ports/change-feed.js';
 export * from './ports/repositories.js';
 export * from './ports/services.js';
 export * from './ports/unit-of-work.js';

@@ -9,6 +9,7 @@ import { migrationsList } from '../migrations/index.js';
 import { type DatabaseTarget, parseDatabaseSetting } from './database-setting.js';
 import { entitySchemas } from './mapping/entity-schemas.js';
 import { MikroOrmUnitOfWork } from './unit-of-work.js';
+import { PgWorkspaceChangeFeed, type PgWorkspaceChangeFeedOptions } from './workspace-change-feed.js';
 
 export interface PersistenceOptions {
   /** The one setting: a `postgres://` URL, `:memory:`, or a SQLite file path (empty: the default file). */
@@ -32,6 +33,13 @@ export interface Persistence {
   readonly target: DatabaseTarget;
   /** PostgreSQL: applies pending migrations (returns their names). SQLite: creates or updates the schema. */
   migrate(): Promise<string[]>;
+  /**
+   * PostgreSQL: starts a feed of the accounts whose workspaces change (LISTEN on its own connection, plus
+   * this process's own writes as they end), closed with the persistence. SQLite: null (no notifications).
+   */
+  openWorkspaceChangeFeed(
+    options?: Omit<PgWorkspaceChangeFeedOptions, 'url' | 'localWrites' | 'onClose'>,
+  ): PgWorkspaceChangeFeed | null;
   close(): Promise<void>;
 }
 
@@ -125,11 +133,27 @@ export async function createPersistence(options: PersistenceOptions = {}): Promi
       throw e;
     }
   }
+  const uow = new MikroOrmUnitOfWork(orm, target.kind, target.display);
+  const feeds = new Set<PgWorkspaceChangeFeed>();
   return {
-    uow: new MikroOrmUnitOfWork(orm, target.kind, target.display),
+    uow,
     orm,
     target,
     migrate,
-    close: () => orm.close(true),
+    openWorkspaceChangeFeed(feedOptions = {}) {
+      if (target.kind !== 'postgresql') return null;
+      const feed = new PgWorkspaceChangeFeed({
+        ...feedOptions,
+        url: target.url,
+        localWrites: (report) => uow.onWorkspaceWrites(report),
+        onClose: () => feeds.delete(feed),
+      });
+      feeds.add(feed);
+      return feed.start();
+    },
+    close: async () => {
+      await Promise.all([...feeds].map((f) => f.close()));
+      await orm.close(true);
+    },
   };
 }

@@ -176,6 +176,11 @@ export class Session {
   private readonly maps = new Map<string, Map<string, object>>();
   private readonly hints = new Map<string, Set<string>>();
   private readonly results = new Map<string, Map<string, unknown>>();
+  /**
+   * The accounts whose workspaces this unit of work wrote (or tried to): once it has ended, the unit of
+   * work reports them to this process's read cache (the database tells other processes, at commit).
+   */
+  readonly workspaceOwnersWritten = new Set<string>();
   /** Column values as last read or written here, per entity: updates write only what changed since. */
   private readonly snapshots = new WeakMap<object, unknown[] | (() => unknown[])>();
 

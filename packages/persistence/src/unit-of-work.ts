@@ -11,11 +11,29 @@ import { type Dialect, type PgConnection, Session } from './session.js';
  * together, a throw rolls it all back and is rethrown (driver errors as domain errors).
  */
 export class MikroOrmUnitOfWork implements UnitOfWork {
+  private readonly workspaceWriteListeners = new Set<(accountIds: ReadonlySet<string>) => void>();
+
   constructor(
     private readonly orm: MikroORM,
     private readonly dialect: Dialect,
     private readonly database: string,
   ) {}
+
+  /**
+   * Tells `listener`, synchronously as each unit of work that wrote workspaces ends (committed, rolled back,
+   * or with an unknown outcome), whose workspaces they were: this process's read cache forgets them before
+   * the use case returns. Returns the function that stops telling.
+   */
+  onWorkspaceWrites(listener: (accountIds: ReadonlySet<string>) => void): () => void {
+    this.workspaceWriteListeners.add(listener);
+    return () => this.workspaceWriteListeners.delete(listener);
+  }
+
+  private ended(session: Session | null): void {
+    const owners = session?.workspaceOwnersWritten;
+    if (!owners || owners.size === 0) return;
+    for (const listener of this.workspaceWriteListeners) listener(owners);
+  }
 
   async read<T>(work: (tx: TransactionContext) => Promise<T>): Promise<T> {
     // SQLite has one connection and cheap transactions: a read is a transaction that may not write
@@ -39,10 +57,11 @@ export class MikroOrmUnitOfWork implements UnitOfWork {
   }
 
   private async onSqlite<T>(work: (tx: TransactionContext) => Promise<T>, readOnly: boolean): Promise<T> {
+    let session: Session | null = null;
     try {
       const em = this.orm.em.fork() as SqlEntityManager;
       return await em.transactional(async (txEm) => {
-        const session = new Session(txEm as SqlEntityManager, this.dialect, this.database);
+        session = new Session(txEm as SqlEntityManager, this.dialect, this.database);
         session.readOnly = readOnly;
         const result = await work(buildRepositories(session));
         // A statement failed and the work carried on: the transaction is poisoned, never half-committed.
@@ -51,6 +70,8 @@ export class MikroOrmUnitOfWork implements UnitOfWork {
       });
     } catch (e) {
       throw toDomainError(e, this.database);
+    } finally {
+      this.ended(session);
     }
   }
 
@@ -78,10 +99,11 @@ export class MikroOrmUnitOfWork implements UnitOfWork {
     } catch (e) {
       throw convert(e);
     }
+    let session: Session | null = null;
     try {
       // a read runs its statements as they come (autocommit): no BEGIN/COMMIT round trips
       if (!readOnly) await connection.query('begin');
-      const session = new Session(em, this.dialect, this.database, connection);
+      session = new Session(em, this.dialect, this.database, connection);
       session.readOnly = readOnly;
       const result = await work(buildRepositories(session));
       // A statement failed and the work carried on: the transaction is poisoned, never half-committed.
@@ -97,6 +119,8 @@ export class MikroOrmUnitOfWork implements UnitOfWork {
       }
       throw convert(e);
     } finally {
+      // after COMMIT (or ROLLBACK) returned, before the use case does
+      this.ended(session);
       await client.releaseConnection(connection);
     }
   }

@@ -18,6 +18,12 @@ export interface RuntimeConfig {
   /** Create or update the schema at start (SQLite default: yes; PostgreSQL default: no, run `migrate`). */
   migrate: boolean | undefined;
   databasePoolSize: number | undefined;
+  /**
+   * The API's in-process cache of workspace-list pages, invalidated through PostgreSQL LISTEN/NOTIFY (off
+   * on SQLite): `LIST_CACHE_SECONDS` bounds an entry's age as a backstop (0 turns the cache off),
+   * `LIST_CACHE_ENTRIES` the number kept.
+   */
+  listCache: { seconds: number; entries: number };
   catalog: PricingCatalogFile;
   marketplace: AwsMarketplaceConfigInput;
 }
@@ -51,6 +57,20 @@ export function intFromEnv(env: Env, variable: string): number | undefined {
   if (!raw) return undefined;
   if (!/^-?\d+$/.test(raw)) throw configError(variable, `must be a whole number (got "${raw}")`);
   return Number(raw);
+}
+
+/** A whole number from the environment within [min, max], or `fallback` when unset. */
+export function boundedFromEnv(
+  env: Env,
+  variable: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  const v = intFromEnv(env, variable) ?? fallback;
+  if (v < min || v > max)
+    throw configError(variable, `must be a whole number from ${min} to ${max} (got ${v})`);
+  return v;
 }
 
 export function boolFromEnv(env: Env, variable: string): boolean | undefined {
@@ -154,6 +174,10 @@ export function readRuntimeConfig(env: Env = process.env): RuntimeConfig {
     database: env.DATABASE_URL?.trim() || undefined,
     migrate: boolFromEnv(env, 'DATABASE_MIGRATE'),
     databasePoolSize: intFromEnv(env, 'DATABASE_POOL_SIZE'),
+    listCache: {
+      seconds: boundedFromEnv(env, 'LIST_CACHE_SECONDS', 5, 0, 300),
+      entries: boundedFromEnv(env, 'LIST_CACHE_ENTRIES', 1_000, 1, 1_000_000),
+    },
     catalog: catalogFromEnv(env),
     marketplace: marketplaceFromEnv(env, products),
   };

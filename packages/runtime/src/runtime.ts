@@ -19,8 +19,13 @@ import {
   type Site,
   SiteCatalog,
   type UseCases,
+  type WorkspaceChangeFeed,
 } from '@billing-center/core';
-import { createPersistence, type Persistence } from '@billing-center/persistence';
+import {
+  createPersistence,
+  type Persistence,
+  type PgWorkspaceChangeFeedOptions,
+} from '@billing-center/persistence';
 import { Argon2PasswordHasher } from './adapters/argon2-password-hasher.js';
 import { SystemClock } from './adapters/system-clock.js';
 import { UuidIdGenerator } from './adapters/uuid-id-generator.js';
@@ -53,6 +58,12 @@ export interface Runtime {
   readonly persistence: Persistence;
   /** Null when the caller supplied its own marketplace adapters. */
   readonly aws: AwsMarketplaceAdapters | null;
+  /**
+   * The feed of accounts whose workspaces changed (any process, at commit), for an in-process list cache:
+   * opened on the first call when the database is PostgreSQL and `LIST_CACHE_SECONDS` is not 0, closed
+   * with the runtime; null otherwise (SQLite has no change notifications: nothing may be cached).
+   */
+  workspaceChangeFeed(options?: Pick<PgWorkspaceChangeFeedOptions, 'onEvent'>): WorkspaceChangeFeed | null;
   /** Closes the AWS clients and the database, once. */
   close(): Promise<void>;
 }
@@ -105,12 +116,18 @@ export async function openRuntime(config: RuntimeConfig, parts: RuntimeParts): P
     publisher: parts.publisher,
   };
   let closed: Promise<void> | null = null;
+  let feed: WorkspaceChangeFeed | null | undefined;
   return {
     config,
     ctx,
     useCases: createUseCases(ctx),
     persistence,
     aws,
+    workspaceChangeFeed(options = {}) {
+      if (feed === undefined)
+        feed = config.listCache.seconds > 0 ? persistence.openWorkspaceChangeFeed(options) : null;
+      return feed;
+    },
     close() {
       closed ??= (async () => {
         aws?.close();

@@ -8,6 +8,14 @@ describe('readRuntimeConfig', () => {
     expect(c.core.products).toEqual([]);
     expect(c.database).toBeUndefined();
     expect(c.marketplace.partitions).toEqual({});
+    expect(c.listCache).toEqual({ seconds: 5, entries: 1_000 });
+  });
+
+  it('reads the list cache settings (LIST_CACHE_SECONDS 0 turns it off)', () => {
+    expect(readRuntimeConfig({ LIST_CACHE_SECONDS: '0', LIST_CACHE_ENTRIES: '50' }).listCache).toEqual({
+      seconds: 0,
+      entries: 50,
+    });
   });
 
   it('maps the variables onto the core and the AWS adapters', () => {
@@ -39,6 +47,8 @@ describe('readRuntimeConfig', () => {
     [{ MARKETPLACE_PRODUCTS: 'azure:abc' }, 'MARKETPLACE_PRODUCTS', 'partition:productCode'],
     [{ MARKETPLACE_PRODUCTS: 'aws:bad code!' }, 'MARKETPLACE_PRODUCTS', 'alphanumeric'],
     [{ DATABASE_MIGRATE: 'perhaps' }, 'DATABASE_MIGRATE', 'true or false'],
+    [{ LIST_CACHE_SECONDS: '-1' }, 'LIST_CACHE_SECONDS', 'from 0 to 300'],
+    [{ LIST_CACHE_ENTRIES: '0' }, 'LIST_CACHE_ENTRIES', 'from 1 to 1000000'],
     [{ PRICING_CATALOG_FILE: '/nonexistent/catalog.json' }, 'PRICING_CATALOG_FILE', 'readable JSON'],
   ])('refuses %o naming the variable', (env, variable, expected) => {
     let error: unknown;

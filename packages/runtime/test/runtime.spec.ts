@@ -33,6 +33,8 @@ describe('openRuntime', () => {
         password: 'a long enough password',
       });
       expect(signedIn.id).toBe(account.id);
+      // SQLite has no change notifications: nothing to invalidate a list cache with
+      expect(runtime.workspaceChangeFeed()).toBeNull();
     } finally {
       await runtime.close();
       await runtime.close();

@@ -48,6 +48,8 @@ const SiteSchema = Type.Object(
   STRICT,
 );
 
+const JSON_UTF8 = 'application/json; charset=utf-8';
+
 /** Workspace Management: list, create, read, change billing method, unlock, dissolve, bind in bulk. */
 export const workspaceRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDependencies }> = async (
   app,
@@ -104,17 +106,28 @@ export const workspaceRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDependencies 
         response: { 200: ref(WorkspacePageSchema), ...errors(400, 401, 403) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const q = request.query;
-      const page = await useCases.workspaces.list({
-        by: customerOf(request),
-        locked: q.locked,
-        cloudAccountId: q.cloudAccountId,
-        includeDissolved: q.includeDissolved,
-        limit: q.limit,
-        cursor: q.cursor ?? null,
-      });
-      return { items: page.items.map(presentWorkspace), nextCursor: page.nextCursor };
+      // the body as the route's schema serializes it, kept per account and query (see workspaceList)
+      const body = await deps.workspaceList.list(
+        {
+          by: customerOf(request),
+          locked: q.locked,
+          cloudAccountId: q.cloudAccountId,
+          includeDissolved: q.includeDissolved,
+          limit: q.limit,
+          cursor: q.cursor ?? null,
+        },
+        (page) =>
+          Buffer.from(
+            reply.serialize({
+              items: page.items.map(presentWorkspace),
+              nextCursor: page.nextCursor,
+            }) as string,
+          ),
+      );
+      // already serialized: Fastify sends a Buffer as it is (the typed reply only knows the object form)
+      return reply.type(JSON_UTF8).send(body as never);
     },
   );
 

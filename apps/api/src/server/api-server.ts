@@ -1,3 +1,4 @@
+import { CachedWorkspaceList } from '@billing-center/core';
 import { type Runtime, RuntimeToken } from '@billing-center/runtime';
 import type { FastifyInstance } from 'fastify';
 import { inject, injectable, optional } from 'inversify';
@@ -24,12 +25,36 @@ export class ApiServer {
 
   /** The Fastify instance (for `inject` in tests, or to listen). */
   app(): Promise<FastifyInstance> {
-    this.built ??= buildApiApp(
+    if (this.built) return this.built;
+    const { listCache } = this.config.runtime;
+    // the change feed's news goes to the app's log once there is one
+    const log = (write: (app: FastifyInstance) => void) => void this.built?.then(write, () => undefined);
+    const feed = this.runtime.workspaceChangeFeed({
+      onEvent: (e) =>
+        e.type === 'listening'
+          ? log((app) => app.log.info('workspace list cache: listening for changes'))
+          : log((app) =>
+              app.log.warn(
+                { err: e.error, retryInMs: e.retryInMs },
+                'workspace list cache: change notifications lost, cache bypassed until listening again',
+              ),
+            ),
+    });
+    this.built = buildApiApp(
       {
         config: this.config,
         useCases: this.runtime.useCases,
         ctx: this.runtime.ctx,
         metrics: this.metrics,
+        workspaceList: new CachedWorkspaceList<Buffer>(
+          this.runtime.useCases.workspaces,
+          this.runtime.ctx.clock,
+          feed,
+          {
+            ttlMs: listCache.seconds * 1000,
+            maxEntries: listCache.entries,
+          },
+        ),
         readiness: async () => {
           const check = await this.runtime.persistence.orm.checkConnection();
           if (!check.ok) throw check.error ?? new Error(check.reason);

@@ -37,20 +37,33 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-let postgresReady: Promise<string> | null = null;
+const postgresReady = new Map<string, Promise<string>>();
 
 /**
- * The API through its composition root, over SQLite in memory or the `bc_api_test` PostgreSQL database
- * (re-created once per spec file), with the core's fake AWS Marketplace, a manual clock and a cheap hasher.
+ * The API through its composition root, over SQLite in memory or a PostgreSQL database (`bc_api_test`
+ * unless `databaseName` names another; re-created once per spec file), with the core's fake AWS
+ * Marketplace, a manual clock and a cheap hasher. Several APIs started on one database in a file are
+ * several processes sharing it.
  */
 export async function startTestApi(
-  o: { database?: DatabaseKind; env?: Record<string, string>; now?: string; captureLogs?: boolean } = {},
+  o: {
+    database?: DatabaseKind;
+    databaseName?: string;
+    env?: Record<string, string>;
+    now?: string;
+    captureLogs?: boolean;
+  } = {},
 ): Promise<TestApi> {
   const logs: string[] = [];
   let databaseUrl = ':memory:';
   if (o.database === 'postgresql') {
-    postgresReady ??= recreatePostgresDatabase('bc_api_test');
-    databaseUrl = await postgresReady;
+    const name = o.databaseName ?? 'bc_api_test';
+    let ready = postgresReady.get(name);
+    if (!ready) {
+      ready = recreatePostgresDatabase(name);
+      postgresReady.set(name, ready);
+    }
+    databaseUrl = await ready;
   }
   const marketplace = new FakeMarketplace();
   const clock = new ManualClock(new Date(o.now ?? '2026-11-02T10:15:00Z'));

@@ -108,6 +108,7 @@ export * from './metering/record-usage.use-case.js';
 export * from './metering/submit-metering.use-case.js';
 export * from './outbox/dispatch-outbox.use-case.js';
 export * from './queries/queries.use-case.js';
+export * from './queries/workspace-list-cache.js';
 export * from './registration/registration.use-case.js';
 export * from './workspaces/bind-workspaces.use-case.js';
 export * from './workspaces/change-billing-method.use-case.js';

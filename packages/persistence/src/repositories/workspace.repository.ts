@@ -49,13 +49,17 @@ export class MikroOrmWorkspaceRepository implements WorkspaceRepository {
       { orderBy: { id: 'asc' }, limit },
     );
   }
+  // every write notes the owner first: the list cache forgets the account once the unit of work ends
   add(workspace: Workspace) {
+    this.s.workspaceOwnersWritten.add(workspace.ownerAccountId);
     return this.s.insert(WorkspaceSchema, [workspace]);
   }
   saveMany(workspaces: readonly Workspace[]) {
+    for (const w of workspaces) this.s.workspaceOwnersWritten.add(w.ownerAccountId);
     return this.s.updateMany(WorkspaceSchema, workspaces);
   }
   save(workspace: Workspace) {
+    this.s.workspaceOwnersWritten.add(workspace.ownerAccountId);
     return this.s.update(WorkspaceSchema, workspace);
   }
 }

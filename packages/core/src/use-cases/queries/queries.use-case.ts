@@ -5,28 +5,12 @@ import type { CloudAccount } from '../../domain/cloud-account/cloud-account.js';
 import type { MarketplaceEvent } from '../../domain/marketplace-event/marketplace-event.js';
 import type { BillingMethod, Workspace } from '../../domain/workspace/workspace.js';
 import type { Page } from '../../ports/repositories.js';
-import { ForbiddenError, ValidationError } from '../../shared/domain-error.js';
+import { ValidationError } from '../../shared/domain-error.js';
 import type { CoreContext } from '../core-context.js';
 import { loadAccount, loadCloudAccount, loadWorkspace } from '../support/load.js';
+import { ownerFor, pageSize } from './read-rules.js';
 
-export const MAX_PAGE = 200;
-
-function pageSize(limit: unknown): number {
-  if (limit === undefined) return 50;
-  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
-    throw new ValidationError('invalid-input', `limit must be a whole number from 1 to ${MAX_PAGE}.`, {
-      field: 'limit',
-    });
-  }
-  return limit;
-}
-
-/** Who may read an account's objects: the customer itself, operators, and the platform (service keys). */
-function ownerFor(by: Actor, accountId: string | undefined): string | undefined {
-  if (by.type === 'customer') return by.accountId;
-  if (by.type === 'operator' || by.type === 'platform') return accountId;
-  throw new ForbiddenError('not-allowed', 'This caller cannot read workspaces.');
-}
+export { MAX_PAGE } from './read-rules.js';
 
 /**
  * The read side every edge shares (REST API, console, platform): each query enforces tenancy the same way
