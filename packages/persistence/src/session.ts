@@ -427,13 +427,47 @@ export class Session {
 
   /** Multi-row inserts, chunked to the driver's limit on bound variables. */
   async insert<T extends Row>(schema: EntitySchema<T>, entities: readonly T[]): Promise<void> {
+    await this.insertRows(schema, entities, null);
+  }
+
+  /**
+   * Multi-row inserts that skip every row whose `unique` property's value is already stored, or taken by
+   * an earlier row of the list (`ON CONFLICT (…) DO NOTHING`): on PostgreSQL a conflicting row that another
+   * transaction has inserted but not committed yet is waited for, then skipped if it commits. Answers the
+   * entities inserted; only those become this transaction's rows.
+   */
+  async insertUnlessStored<T extends Row>(
+    schema: EntitySchema<T>,
+    entities: readonly T[],
+    unique: keyof T & string,
+  ): Promise<T[]> {
+    return this.insertRows(schema, entities, unique);
+  }
+
+  private async insertRows<T extends Row>(
+    schema: EntitySchema<T>,
+    entities: readonly T[],
+    unlessStored: (keyof T & string) | null,
+  ): Promise<T[]> {
     this.assertWritable();
-    if (entities.length === 0) return;
-    const { table, props, idColumn, versionColumn } = this.writerOf(schema);
+    if (entities.length === 0) return [];
+    const w = this.writerOf(schema);
+    const { table, props, idColumn, versionColumn, toDb } = w;
     const all = [idColumn, ...(versionColumn ? [versionColumn] : []), ...props];
     const colList = all.map((p) => `"${p.fieldNames[0]}"`).join(', ');
     const placeholders = `(${all.map(() => '?').join(', ')})`;
-    const { toDb } = this.writerOf(schema);
+    let suffix = '';
+    if (unlessStored !== null) {
+      const meta = this.em.getMetadata().get(schema.meta.className);
+      const column = meta.properties[unlessStored as keyof typeof meta.properties]?.fieldNames[0];
+      if (!column) throw new Error(`${schema.meta.className} has no property ${unlessStored}`);
+      suffix = ` on conflict ("${column}") do nothing returning "${idColumn.fieldNames[0]}" as id`;
+    }
+    const insertedIds = new Set<string>();
+    const note = (result: unknown) => {
+      if (unlessStored === null) return;
+      for (const row of result as Array<{ id: unknown }>) insertedIds.add(String(row.id));
+    };
     if (this.dialect === 'postgresql') {
       // one array parameter per column (UNNEST): a short statement whatever the number of rows
       const types = all.map((p) => castType(p.columnTypes[0]));
@@ -441,22 +475,24 @@ export class Session {
         const params = all.map((p) =>
           pgArray(part.map((e) => toDb(p, (e as Record<string, unknown>)[p.name]))),
         );
-        const sql = `insert into ${table} (${colList}) select * from unnest(${types.map((t) => `?::${t}[]`).join(', ')})`;
-        await this.run(() => this.raw(sql, params, 'run'));
+        const sql = `insert into ${table} (${colList}) select * from unnest(${types.map((t) => `?::${t}[]`).join(', ')})${suffix}`;
+        note(await this.run(() => this.raw(sql, params, unlessStored === null ? 'run' : 'all')));
       }
     } else {
       for (const part of chunks(entities, chunkSize(this.dialect, all.length))) {
         const params: unknown[] = [];
         for (const e of part)
           for (const p of all) params.push(toDb(p, (e as Record<string, unknown>)[p.name]));
-        const sql = `insert into ${table} (${colList}) values ${part.map(() => placeholders).join(', ')}`;
-        await this.run(() => this.raw(sql, params, 'run'));
+        const sql = `insert into ${table} (${colList}) values ${part.map(() => placeholders).join(', ')}${suffix}`;
+        note(await this.run(() => this.raw(sql, params, unlessStored === null ? 'run' : 'all')));
       }
     }
-    for (const e of entities) {
+    const inserted = unlessStored === null ? [...entities] : entities.filter((e) => insertedIds.has(e.id));
+    for (const e of inserted) {
       this.adopt(schema, e);
-      this.snapshots.set(e, this.columnValues(this.writerOf(schema), e));
+      this.snapshots.set(e, this.columnValues(w, e));
     }
+    return inserted;
   }
 
   /**
