@@ -1,4 +1,5 @@
 // pnpm bench:webhook [-- --requests=10000 --warmup=1000 --connections=50 --buyers=200 --workspaces=1000]
+//                     [-- --profile]   (the webhook server writes a V8 CPU profile, path printed at the end)
 //
 // 1. Signed SNS notifications stored and acknowledged per second on PostgreSQL, every request a distinct
 //    MessageId, 50 connections, against the real app (its own process, built by the composition root) and,
@@ -16,7 +17,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { buildStringToSign, SNS_SIGNATURE_DIGESTS, type SnsEnvelope } from '@billing-center/aws-marketplace';
 import { UseCases } from '@billing-center/core';
@@ -49,6 +51,8 @@ const WARMUP = arg('warmup', 1_000);
 const CONNECTIONS = arg('connections', 50);
 const BUYERS = arg('buyers', 200);
 const WORKSPACES = arg('workspaces', 1_000);
+const PROFILE = process.argv.includes('--profile');
+const PROFILE_DIR = join(tmpdir(), `bc-webhook-bench-profile-${process.pid}`);
 const TARGET_RATE = 2_000;
 const TARGET_P99_MS = 50;
 const TARGET_CASCADE_MS = 1_000;
@@ -148,7 +152,8 @@ async function signedBodies(
 type Mode = 'webhook' | 'raw-pg' | 'bare';
 
 async function startServer(mode: Mode): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/serve.ts', mode], {
+  const profile = PROFILE && mode === 'webhook' ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'bench/serve.ts', mode], {
     cwd: new URL('..', import.meta.url).pathname,
     env: { ...process.env, ...ENV },
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
@@ -341,6 +346,7 @@ console.log(
     `lock cascade, ${fmt(WORKSPACES)} workspaces of one cloud account: acknowledged in ${ackMs.toFixed(1)} ms, all ${fmt(locked)} locked ${fmt(cascadeMs)} ms after the POST`,
     '',
     `targets: ≥ ${fmt(TARGET_RATE)}/s ${verdict(rateOk)}; p99 < ${TARGET_P99_MS} ms ${verdict(p99Ok)}; cascade < ${fmt(TARGET_CASCADE_MS)} ms ${verdict(cascadeOk)}; every message stored once ${verdict(storedOk)}`,
+    ...(PROFILE ? [`CPU profile of the webhook server (open in Chrome DevTools): ${PROFILE_DIR}`] : []),
   ].join('\n'),
 );
 process.exit(rateOk && p99Ok && cascadeOk && storedOk ? 0 : 1);

@@ -63,10 +63,13 @@ export const SQLITE: TestDatabase = {
   clear: async () => undefined,
 };
 
-/** `bc_webhook_test_<tag>`: one database per spec file, so spec files may run in parallel. */
+/**
+ * `bc_webhook_test_<tag>`: one database per spec file, so spec files may run in parallel. Another prefix
+ * (`WEBHOOK_TEST_DATABASE_PREFIX`) keeps two checkouts testing on one server apart.
+ */
 export function postgresUrlFor(tag: string): string {
   const u = new URL(POSTGRES_URL);
-  u.pathname = `/bc_webhook_test_${tag}`;
+  u.pathname = `/${process.env.WEBHOOK_TEST_DATABASE_PREFIX || 'bc_webhook_test'}_${tag}`;
   return u.toString();
 }
 
