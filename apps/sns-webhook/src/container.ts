@@ -139,7 +139,13 @@ export async function createContainer(env: Env = process.env, overrides: Webhook
     .inSingletonScope();
   container
     .bind(MarketplaceInbox)
-    .toDynamicValue((c) => new MarketplaceInbox(c.get<UseCases>(UseCases), c.get(EventProcessor)))
+    .toDynamicValue(
+      (c) =>
+        new MarketplaceInbox(c.get<UseCases>(UseCases), c.get(EventProcessor), {
+          storeBatchMax: config.storing.batchMax,
+          storeConcurrency: config.storing.concurrency,
+        }),
+    )
     .inSingletonScope();
   container
     .bind(SnsDeliveryHandler)

@@ -100,13 +100,13 @@ describe('the webhook server', () => {
     const held = new Promise<void>((resolve) => {
       release = resolve;
     });
-    const receive = w.useCases.receiveMarketplaceEvent;
+    const receive = w.useCases.receiveMarketplaceEvents;
     const original = receive.execute.bind(receive);
     let arrived = false;
-    receive.execute = async (n) => {
+    receive.execute = async (batch) => {
       arrived = true;
       await held;
-      return original(n);
+      return original(batch);
     };
     const inFlight = post(
       url,

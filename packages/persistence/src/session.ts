@@ -2,10 +2,10 @@ import { ConcurrencyConflict } from '@billing-center/core';
 import {
   DriverException,
   type EntityProperty,
-  JsonType,
   type EntitySchema,
   type FilterQuery,
   type FindOptions,
+  JsonType,
   LockMode,
 } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
@@ -592,18 +592,50 @@ export class Session {
     entities: readonly T[],
     options: { sequence?: { property: keyof T & string; pgSequence: string } } = {},
   ): Promise<void> {
+    await this.insertRows(schema, entities, null, options.sequence ?? null);
+  }
+
+  /**
+   * Multi-row inserts that skip every row whose `unique` property's value is already stored, or taken by
+   * an earlier row of the list (`ON CONFLICT (…) DO NOTHING`): on PostgreSQL a conflicting row that another
+   * transaction has inserted but not committed yet is waited for, then skipped if it commits. Answers the
+   * entities inserted; only those become this transaction's rows.
+   */
+  async insertUnlessStored<T extends Row>(
+    schema: EntitySchema<T>,
+    entities: readonly T[],
+    unique: keyof T & string,
+  ): Promise<T[]> {
+    return this.insertRows(schema, entities, unique, null);
+  }
+
+  private async insertRows<T extends Row>(
+    schema: EntitySchema<T>,
+    entities: readonly T[],
+    unlessStored: (keyof T & string) | null,
+    seq: { property: keyof T & string; pgSequence: string } | null,
+  ): Promise<T[]> {
     this.assertWritable();
-    if (entities.length === 0) return;
-    const { table, idColumn, versionColumn } = this.writerOf(schema);
-    const seq = options.sequence;
-    const props = this.writerOf(schema).props.filter((p) => p.name !== seq?.property);
+    if (entities.length === 0) return [];
+    const w = this.writerOf(schema);
+    const { table, idColumn, versionColumn, toDb } = w;
+    const props = w.props.filter((p) => p.name !== seq?.property);
     const all = [idColumn, ...(versionColumn ? [versionColumn] : []), ...props];
-    const seqColumn = seq
-      ? `"${this.writerOf(schema).props.find((p) => p.name === seq.property)?.fieldNames[0]}"`
-      : null;
+    const seqColumn = seq ? `"${w.props.find((p) => p.name === seq.property)?.fieldNames[0]}"` : null;
     const colList = all.map((p) => `"${p.fieldNames[0]}"`).join(', ');
     const placeholders = `(${all.map(() => '?').join(', ')})`;
-    const { toDb } = this.writerOf(schema);
+    let suffix = '';
+    if (unlessStored !== null) {
+      const meta = this.em.getMetadata().get(schema.meta.className);
+      const column = meta.properties[unlessStored as keyof typeof meta.properties]?.fieldNames[0];
+      if (!column) throw new Error(`${schema.meta.className} has no property ${unlessStored}`);
+      suffix = ` on conflict ("${column}") do nothing returning "${idColumn.fieldNames[0]}" as id`;
+    }
+    const insertedIds = new Set<string>();
+    const note = (result: unknown) => {
+      if (unlessStored === null) return;
+      for (const row of result as Array<{ id: unknown }>) insertedIds.add(String(row.id));
+    };
     if (this.dialect === 'postgresql') {
       // one JSON parameter holding every row (json_to_recordset): serialised natively, a short statement
       // whatever the number of rows (per-column array literals cost ~5x more to build in JavaScript)
@@ -611,17 +643,17 @@ export class Session {
         const rs = pgRecordset(all, part, toDb);
         const sql =
           seq && seqColumn
-            ? `insert into ${table} (${colList}, ${seqColumn}) select ${rs.select}, nextval('${seq.pgSequence}') from ${rs.from}`
-            : `insert into ${table} (${colList}) select ${rs.select} from ${rs.from}`;
-        await this.run(() => this.raw(sql, [rs.param], 'run'));
+            ? `insert into ${table} (${colList}, ${seqColumn}) select ${rs.select}, nextval('${seq.pgSequence}') from ${rs.from}${suffix}`
+            : `insert into ${table} (${colList}) select ${rs.select} from ${rs.from}${suffix}`;
+        note(await this.run(() => this.raw(sql, [rs.param], unlessStored === null ? 'run' : 'all')));
       }
     } else {
       for (const part of chunks(entities, chunkSize(this.dialect, all.length))) {
         const params: unknown[] = [];
         for (const e of part)
           for (const p of all) params.push(toDb(p, (e as Record<string, unknown>)[p.name]));
-        const sql = `insert into ${table} (${colList}) values ${part.map(() => placeholders).join(', ')}`;
-        await this.run(() => this.raw(sql, params, 'run'));
+        const sql = `insert into ${table} (${colList}) values ${part.map(() => placeholders).join(', ')}${suffix}`;
+        note(await this.run(() => this.raw(sql, params, unlessStored === null ? 'run' : 'all')));
         if (seqColumn) {
           const ids = part.map((e) => e.id);
           const numbered = `update ${table} set ${seqColumn} = rowid where "id" in (${ids.map(() => '?').join(', ')})`;
@@ -629,12 +661,14 @@ export class Session {
         }
       }
     }
-    for (const e of entities) {
+    const inserted = unlessStored === null ? [...entities] : entities.filter((e) => insertedIds.has(e.id));
+    for (const e of inserted) {
       this.adopt(schema, e);
       // No snapshot: a row inserted and then updated in the same transaction (rare) has every column
       // written by that update, rather than every inserted row paying for a snapshot up front.
       this.snapshots.delete(e);
     }
+    return inserted;
   }
 
   /**

@@ -130,7 +130,14 @@ describe('the usage-watermark migration (ADR 0009)', () => {
           peakDay: '2026-11-02',
           peak: 7,
         },
-        { workspaceId: 'ws-1', itemCode: 'log-events', carry: '3', denominator: '10', peakDay: null, peak: 0 },
+        {
+          workspaceId: 'ws-1',
+          itemCode: 'log-events',
+          carry: '3',
+          denominator: '10',
+          peakDay: null,
+          peak: 0,
+        },
       ]);
       // new usage is numbered after everything carried over
       const fresh = mother.usage({ workspaceId: 'ws-1', payerCloudAccountId: 'ca-1', status: 'pending' });
@@ -170,6 +177,47 @@ describe('concurrent writers', () => {
     expect(stored?.name).toBe((won[0] as PromiseFulfilledResult<string>).value);
     expect(stored?.version).toBe(workspace.version + 1);
   });
+
+  for (const ending of ['commits', 'rolls back'] as const) {
+    it(`the inbox's batch store waits for another transaction storing the same message id, which ${ending}`, async () => {
+      const shared = mother.marketplaceEvent();
+      const mine = mother.marketplaceEvent({ messageId: shared.messageId });
+      const other = mother.marketplaceEvent();
+      let inserted!: () => void;
+      const insertedYet = new Promise<void>((r) => {
+        inserted = r;
+      });
+      let end!: () => void;
+      const ended = new Promise<void>((r) => {
+        end = r;
+      });
+      const first = db.uow.transaction(async (tx) => {
+        await tx.marketplaceEvents.addUnlessStored([shared]);
+        inserted();
+        await ended;
+        if (ending === 'rolls back') throw new Error('rolled back on purpose');
+      });
+      await insertedYet;
+      let settled = false;
+      const second = db.uow
+        .transaction((tx) => tx.marketplaceEvents.addUnlessStored([other, mine]))
+        .finally(() => {
+          settled = true;
+        });
+      await new Promise((r) => setTimeout(r, 200));
+      expect(settled).toBe(false); // waiting on the first transaction's row, not failing
+      end();
+      await (ending === 'commits' ? first : expect(first).rejects.toThrow('on purpose'));
+      expect(await second).toEqual([
+        { eventId: other.id, duplicate: false },
+        ending === 'commits'
+          ? { eventId: shared.id, duplicate: true }
+          : { eventId: mine.id, duplicate: false },
+      ]);
+      const stored = await db.uow.read((tx) => tx.marketplaceEvents.findByMessageId(shared.messageId));
+      expect(stored?.id).toBe(ending === 'commits' ? shared.id : mine.id);
+    });
+  }
 
   it(`${CLAIMERS} concurrent claimers lease every claimable record exactly once (FOR UPDATE SKIP LOCKED)`, async () => {
     const core = createTestCore();

@@ -23,6 +23,13 @@ export interface WebhookConfig {
     /** The current secret first, then the previous one while rotating; empty: the endpoint is off. */
     readonly secrets: readonly string[];
   };
+  /** The store of received messages (group commit: the deliveries arriving together commit together). */
+  readonly storing: {
+    /** The most messages one store transaction takes. */
+    readonly batchMax: number;
+    /** Store transactions running at once; deliveries arriving meanwhile wait for the next one. */
+    readonly concurrency: number;
+  };
   readonly processing: {
     /** How often stored but unprocessed messages are retried (also once at start). */
     readonly sweepIntervalMs: number;
@@ -147,6 +154,10 @@ export function readWebhookConfig(env: Env = process.env): WebhookConfig {
     logLevel,
     sns: { path: snsPath, topicArns, trustedLocalOrigins },
     eventBridge: { path: eventBridgePath, header, secrets },
+    storing: {
+      batchMax: ranged(env, 'WEBHOOK_STORE_BATCH_MAX', 200, 1, 5_000),
+      concurrency: ranged(env, 'WEBHOOK_STORE_CONCURRENCY', 2, 1, 64),
+    },
     processing: {
       sweepIntervalMs: ranged(env, 'WEBHOOK_SWEEP_INTERVAL_MS', 30_000, 100, 3_600_000),
       concurrency: ranged(env, 'WEBHOOK_PROCESS_CONCURRENCY', 4, 1, 64),

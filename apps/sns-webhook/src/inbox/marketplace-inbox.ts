@@ -1,10 +1,11 @@
 import {
-  isDomainError,
   licenseIdOf,
   type MarketplaceNotification,
+  type ReceiveOutcome,
   type UseCases,
 } from '@billing-center/core';
 import type { EventProcessor } from './event-processor.js';
+import { GroupCommit } from './group-commit.js';
 
 export interface StoredEvent {
   readonly eventId: string;
@@ -12,33 +13,48 @@ export interface StoredEvent {
   readonly duplicate: boolean;
 }
 
+export interface MarketplaceInboxOptions {
+  /** The most messages one store transaction takes. */
+  readonly storeBatchMax: number;
+  /** Store transactions running at once (the deliveries arriving meanwhile are stored by the next one). */
+  readonly storeConcurrency: number;
+}
+
 /**
  * The webhook's side of the core's inbox: store a message (deduplicated by its message id), then hand a
  * newly stored one to the processor. Both delivery endpoints (SNS, EventBridge) go through here, so the
- * same message arriving both ways is stored once.
+ * same message arriving both ways is stored once. Deliveries arriving together are stored together (group
+ * commit): each is answered once the transaction holding it has committed, and all of a batch whose
+ * transaction failed are answered with the failure.
  */
 export class MarketplaceInbox {
+  private readonly batches: GroupCommit<MarketplaceNotification, ReceiveOutcome>;
+
   constructor(
-    private readonly useCases: Pick<UseCases, 'receiveMarketplaceEvent'>,
+    useCases: Pick<UseCases, 'receiveMarketplaceEvents'>,
     private readonly processor: EventProcessor,
-  ) {}
+    options: MarketplaceInboxOptions,
+  ) {
+    this.batches = new GroupCommit((items) => useCases.receiveMarketplaceEvents.execute(items), {
+      maxBatch: options.storeBatchMax,
+      maxInFlight: options.storeConcurrency,
+    });
+  }
 
   /**
    * Resolves once the message is committed (or was already there). Throws when it could not be stored:
-   * the caller answers 5xx so that AWS delivers it again.
+   * the caller answers 5xx so that AWS delivers it again (a ValidationError: the content was refused).
    */
   async store(notification: MarketplaceNotification): Promise<StoredEvent> {
-    let stored: StoredEvent;
-    try {
-      stored = await this.useCases.receiveMarketplaceEvent.execute(notification);
-    } catch (e) {
-      // Two deliveries of one message raced past the duplicate check; the loser's insert hit the unique
-      // message id. Asking again finds the winner's row.
-      if (!(isDomainError(e) && e.code === 'duplicate-key')) throw e;
-      stored = await this.useCases.receiveMarketplaceEvent.execute(notification);
-    }
-    if (!stored.duplicate) this.processor.enqueue(stored.eventId, processingKey(notification));
-    return stored;
+    const outcome = await this.batches.submit(notification);
+    if (!outcome.ok) throw outcome.error;
+    if (!outcome.duplicate) this.processor.enqueue(outcome.eventId, processingKey(notification));
+    return { eventId: outcome.eventId, duplicate: outcome.duplicate };
+  }
+
+  /** Messages waiting for, or in, a store transaction. */
+  get storing(): number {
+    return this.batches.pending;
   }
 }
 

@@ -63,10 +63,13 @@ export const SQLITE: TestDatabase = {
   clear: async () => undefined,
 };
 
-/** `bc_webhook_test_<tag>`: one database per spec file, so spec files may run in parallel. */
+/**
+ * `bc_webhook_test_<tag>`: one database per spec file, so spec files may run in parallel. Another prefix
+ * (`WEBHOOK_TEST_DATABASE_PREFIX`) keeps two checkouts testing on one server apart.
+ */
 export function postgresUrlFor(tag: string): string {
   const u = new URL(POSTGRES_URL);
-  u.pathname = `/bc_webhook_test_${tag}`;
+  u.pathname = `/${process.env.WEBHOOK_TEST_DATABASE_PREFIX || 'bc_webhook_test'}_${tag}`;
   return u.toString();
 }
 
@@ -121,16 +124,18 @@ export class RecordingHttpGet implements HttpGet {
 }
 
 /**
- * A database fault at the worst moment for the inbox: inserting a message fails (as a lost connection
- * would), the transaction rolls back, and the use case throws.
+ * A database fault at the worst moment for the inbox: inserting new messages fails (as a lost connection
+ * would), the transaction rolls back, and the use case throws. The webhook stores the deliveries that
+ * arrive together in one insert: a failing insert fails all of them.
  */
 export class StorageFaults {
-  /** The next N inserts of a marketplace message fail. */
+  /** The next N inserts of marketplace messages fail. */
   failNextInserts = 0;
   /** Every insert fails while set. */
   failAllInserts = false;
-  /** Only inserts of these messages fail (all of them when unset). */
+  /** Only inserts holding one of these messages fail (all of them when unset). */
   only: ((event: MarketplaceEvent) => boolean) | null = null;
+  /** The message ids of the messages whose insert failed (those `only` selects, when set), in order. */
   readonly failures: string[] = [];
 
   wrap(inner: UnitOfWork): UnitOfWork {
@@ -141,19 +146,35 @@ export class StorageFaults {
     };
   }
 
+  private fails(events: readonly MarketplaceEvent[]): boolean {
+    const armed = this.failAllInserts || this.failNextInserts > 0;
+    if (!armed || (this.only !== null && !events.some(this.only))) return false;
+    if (this.failNextInserts > 0) this.failNextInserts -= 1;
+    this.failures.push(...events.filter((e) => this.only?.(e) ?? true).map((e) => e.messageId));
+    return true;
+  }
+
   private faulty(repo: TransactionContext['marketplaceEvents']): TransactionContext['marketplaceEvents'] {
     return new Proxy(repo, {
       get: (target, prop, receiver) => {
-        if (prop !== 'add') return Reflect.get(target, prop, receiver);
-        return async (event: MarketplaceEvent) => {
-          const armed = this.failAllInserts || this.failNextInserts > 0;
-          if (armed && (this.only === null || this.only(event))) {
-            if (this.failNextInserts > 0) this.failNextInserts -= 1;
-            this.failures.push(event.messageId);
-            throw new Error('Connection terminated unexpectedly');
-          }
-          return target.add(event);
-        };
+        if (prop === 'add') {
+          return async (event: MarketplaceEvent) => {
+            if (this.fails([event])) throw new Error('Connection terminated unexpectedly');
+            return target.add(event);
+          };
+        }
+        if (prop === 'addUnlessStored') {
+          return async (events: readonly MarketplaceEvent[]) => {
+            // a fault on inserting: a batch of messages stored already inserts nothing, and does not fail
+            const inserting: MarketplaceEvent[] = [];
+            for (const e of events) if (!(await target.findByMessageId(e.messageId))) inserting.push(e);
+            if (inserting.length > 0 && this.fails(inserting)) {
+              throw new Error('Connection terminated unexpectedly');
+            }
+            return target.addUnlessStored(events);
+          };
+        }
+        return Reflect.get(target, prop, receiver);
       },
     });
   }

@@ -177,7 +177,23 @@ export interface MarketplaceEventRepository {
   listUnprocessed(limit: number): Promise<MarketplaceEvent[]>;
   listForCloudAccount(cloudAccountId: string): Promise<MarketplaceEvent[]>;
   add(event: MarketplaceEvent): Promise<void>;
+  /**
+   * The inbox's store: inserts each event whose message id is not stored yet (nor taken by an earlier event
+   * of the list) and answers, per event in order, the id of the row stored under its message id and whether
+   * that row was there before (`duplicate`). A row already committed is never an error. One committed by
+   * a concurrent transaction meanwhile is a duplicate too where the database waits for it (PostgreSQL's
+   * `ON CONFLICT DO NOTHING`); an adapter that cannot wait (in memory) fails the commit with `duplicate-key`
+   * instead, and running the unit of work again answers the duplicate. One statement for the whole list
+   * where the database allows it: the webhook stores concurrent deliveries together.
+   */
+  addUnlessStored(events: readonly MarketplaceEvent[]): Promise<StoredMarketplaceEvent[]>;
   save(event: MarketplaceEvent): Promise<void>;
+}
+
+/** Where a message ended up in the inbox (see `MarketplaceEventRepository.addUnlessStored`). */
+export interface StoredMarketplaceEvent {
+  readonly eventId: string;
+  readonly duplicate: boolean;
 }
 
 export const AuditRepository = Symbol('AuditRepository');

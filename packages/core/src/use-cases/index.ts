@@ -20,6 +20,7 @@ import {
   ProcessMarketplaceEvent,
   ProcessPendingMarketplaceEvents,
   ReceiveMarketplaceEvent,
+  ReceiveMarketplaceEvents,
 } from './lifecycle/marketplace-events.use-case.js';
 import { PlanMetering } from './metering/plan-metering.use-case.js';
 import { RecordUsage } from './metering/record-usage.use-case.js';
@@ -77,6 +78,7 @@ export function createUseCases(ctx: CoreContext) {
     completeRegistrationAsNewAccount: new CompleteRegistrationAsNewAccount(ctx),
     completeRegistrationForAccount: new CompleteRegistrationForAccount(ctx),
     receiveMarketplaceEvent: new ReceiveMarketplaceEvent(ctx),
+    receiveMarketplaceEvents: new ReceiveMarketplaceEvents(ctx),
     processMarketplaceEvent: new ProcessMarketplaceEvent(ctx),
     processPendingMarketplaceEvents: new ProcessPendingMarketplaceEvents(ctx),
     applyParkedMarketplaceEvents: new ApplyParkedMarketplaceEvents(ctx),

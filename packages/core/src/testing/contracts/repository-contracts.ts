@@ -668,6 +668,84 @@ export function defineRepositoryContracts(h: ContractHarness, factory: UnitOfWor
         e4.id,
       ]);
     });
+    it('stores a batch unless stored: new ones inserted, a stored or repeated message id a duplicate', async () => {
+      const before = mother.marketplaceEvent({ status: 'processed', outcome: 'already there' });
+      await tx((t) => t.marketplaceEvents.add(before));
+      const a = mother.marketplaceEvent({
+        receivedAt: at(3),
+        occurredAt: at(2),
+        licenseArn: 'arn:aws:license-manager::1:license:l-1',
+        freeTrial: null,
+        payload: '{"Message":"quotes \\" and backslashes \\\\ and ünïcödé"}',
+      });
+      const again = mother.marketplaceEvent({ messageId: before.messageId, payload: 'a second delivery' });
+      const b = mother.marketplaceEvent({ customerIdentifier: null, customerAwsAccountId: '123456789012' });
+      const aTwice = mother.marketplaceEvent({ messageId: a.messageId, payload: 'the same delivery, twice' });
+      const outcomes = await tx((t) => t.marketplaceEvents.addUnlessStored([a, again, b, aTwice]));
+      expect(outcomes).toEqual([
+        { eventId: a.id, duplicate: false },
+        { eventId: before.id, duplicate: true },
+        { eventId: b.id, duplicate: false },
+        { eventId: a.id, duplicate: true },
+      ]);
+      const storedA = await tx((t) => t.marketplaceEvents.get(a.id));
+      expect({ ...storedA }).toEqual({ ...a });
+      expect((await tx((t) => t.marketplaceEvents.get(b.id)))?.customerAwsAccountId).toBe('123456789012');
+      expect(await tx((t) => t.marketplaceEvents.get(again.id))).toBeNull();
+      expect(await tx((t) => t.marketplaceEvents.get(aTwice.id))).toBeNull();
+      expect(await tx((t) => t.marketplaceEvents.get(before.id))).toMatchObject({
+        outcome: 'already there',
+        payload: before.payload,
+      });
+      // the rows inserted are this transaction's: read back and saved in the same transaction
+      const c = mother.marketplaceEvent();
+      await tx(async (t) => {
+        await t.marketplaceEvents.addUnlessStored([c]);
+        const mine = await t.marketplaceEvents.get(c.id);
+        mine!.status = 'processed';
+        await t.marketplaceEvents.save(mine!);
+      });
+      expect((await tx((t) => t.marketplaceEvents.get(c.id)))?.status).toBe('processed');
+      expect(await tx((t) => t.marketplaceEvents.addUnlessStored([]))).toEqual([]);
+    });
+
+    it('stores a batch with its transaction: nothing of it when the work throws', async () => {
+      const a = mother.marketplaceEvent();
+      await expect(
+        tx(async (t) => {
+          await t.marketplaceEvents.addUnlessStored([a, mother.marketplaceEvent()]);
+          throw new Error('boom');
+        }),
+      ).rejects.toThrow('boom');
+      expect(await tx((t) => t.marketplaceEvents.findByMessageId(a.messageId))).toBeNull();
+      expect(await tx((t) => t.marketplaceEvents.addUnlessStored([a]))).toEqual([
+        { eventId: a.id, duplicate: false },
+      ]);
+    });
+
+    it('stores a message id once when two transactions store it at the same time', async () => {
+      const shared = mother.marketplaceEvent();
+      const first = [shared, mother.marketplaceEvent()];
+      const second = [mother.marketplaceEvent(), mother.marketplaceEvent({ messageId: shared.messageId })];
+      // an adapter that cannot wait for the other transaction fails one commit with duplicate-key (the
+      // port's contract); running that unit of work again answers the duplicate
+      const store = async (events: typeof first) => {
+        try {
+          return await tx((t) => t.marketplaceEvents.addUnlessStored(events));
+        } catch (e) {
+          expect(e).toMatchObject({ code: 'duplicate-key' });
+          return tx((t) => t.marketplaceEvents.addUnlessStored(events));
+        }
+      };
+      const [one, two] = await Promise.all([store(first), store(second)]);
+      const sharedOutcomes = [one[0]!, two[1]!];
+      expect(sharedOutcomes.filter((o) => o.duplicate)).toHaveLength(1);
+      expect(new Set(sharedOutcomes.map((o) => o.eventId)).size).toBe(1);
+      expect(one[1]).toEqual({ eventId: first[1]!.id, duplicate: false });
+      expect(two[0]).toEqual({ eventId: second[0]!.id, duplicate: false });
+      const stored = await tx((t) => t.marketplaceEvents.findByMessageId(shared.messageId));
+      expect(stored?.id).toBe(sharedOutcomes[0]!.eventId);
+    });
   });
 
   describe('AuditRepository', () => {

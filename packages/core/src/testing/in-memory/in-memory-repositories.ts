@@ -369,6 +369,14 @@ class MarketplaceEvents implements MarketplaceEventRepository {
   async add(e: MarketplaceEvent) {
     this.t.marketplaceEvents.insert(e);
   }
+  async addUnlessStored(events: readonly MarketplaceEvent[]) {
+    return events.map((e) => {
+      const stored = this.t.marketplaceEvents.byUnique('messageId', e.messageId);
+      if (stored) return { eventId: stored.id, duplicate: true };
+      this.t.marketplaceEvents.insert(e);
+      return { eventId: e.id, duplicate: false };
+    });
+  }
   async save(e: MarketplaceEvent) {
     this.t.marketplaceEvents.update(e);
   }

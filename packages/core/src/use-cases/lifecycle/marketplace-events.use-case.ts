@@ -28,14 +28,79 @@ export interface MarketplaceNotification extends CustomerRef {
 
 export const MAX_EVENT_PAYLOAD = 256 * 1024;
 
+/** Where a received message is: the inbox row stored under its message id, new or already there. */
+export interface ReceivedMarketplaceEvent {
+  eventId: string;
+  duplicate: boolean;
+}
+
+/** One notification of a `ReceiveMarketplaceEvents` batch: stored, or refused for its content. */
+export type ReceiveOutcome =
+  | ({ ok: true } & ReceivedMarketplaceEvent)
+  | { ok: false; error: ValidationError };
+
 /**
  * Store an inbound message before anything acts on it (the inbox), deduplicated by message id. Delivery
  * adapters acknowledge only after this returns.
  */
 export class ReceiveMarketplaceEvent {
+  constructor(
+    ctx: CoreContext,
+    private readonly batch = new ReceiveMarketplaceEvents(ctx),
+  ) {}
+
+  async execute(n: MarketplaceNotification): Promise<ReceivedMarketplaceEvent> {
+    const [outcome] = await this.batch.execute([n]);
+    if (!outcome) throw new Error('ReceiveMarketplaceEvents answered nothing for one notification');
+    if (!outcome.ok) throw outcome.error;
+    return { eventId: outcome.eventId, duplicate: outcome.duplicate };
+  }
+}
+
+/**
+ * Store several inbound messages in one transaction (the webhook's group commit: the deliveries that arrive
+ * while a store is committing are stored together by the next one). Each notification is checked on its
+ * own: one whose content is refused gets its `ValidationError` as its outcome and the others are stored.
+ * Outcomes come in the order of the notifications; the same message id twice is stored once (the later
+ * ones are duplicates). A storage failure throws: nothing of the batch was stored.
+ */
+export class ReceiveMarketplaceEvents {
   constructor(private readonly ctx: CoreContext) {}
 
-  async execute(n: MarketplaceNotification): Promise<{ eventId: string; duplicate: boolean }> {
+  async execute(notifications: readonly MarketplaceNotification[]): Promise<ReceiveOutcome[]> {
+    const now = this.ctx.clock.now();
+    const checked = notifications.map((n): MarketplaceEvent | ValidationError => {
+      try {
+        return this.toEvent(n, now);
+      } catch (e) {
+        if (e instanceof ValidationError) return e;
+        throw e;
+      }
+    });
+    const events = checked.filter((c): c is MarketplaceEvent => c instanceof MarketplaceEvent);
+    const stored = events.length === 0 ? [] : await this.store(events);
+    let next = 0;
+    return checked.map((c): ReceiveOutcome => {
+      if (c instanceof ValidationError) return { ok: false, error: c };
+      const s = stored[next++];
+      if (!s) throw new Error('the inbox answered fewer outcomes than events stored');
+      return { ok: true, eventId: s.eventId, duplicate: s.duplicate };
+    });
+  }
+
+  private async store(events: readonly MarketplaceEvent[]) {
+    const once = () => this.ctx.uow.transaction((tx) => tx.marketplaceEvents.addUnlessStored(events));
+    try {
+      return await once();
+    } catch (e) {
+      // Another transaction committed one of these message ids first, and this adapter could not wait for
+      // it (see the port): nothing of this batch was stored; storing it again finds that row.
+      if (!(isDomainError(e) && e.code === 'duplicate-key')) throw e;
+      return once();
+    }
+  }
+
+  private toEvent(n: MarketplaceNotification, now: Date): MarketplaceEvent {
     const messageId = requireText('messageId', n?.messageId, { max: 200 });
     const source = requireOneOf('source', n.source, ['sns', 'eventbridge'] as const);
     const partition = requireOneOf('partition', n.partition, AWS_PARTITIONS);
@@ -50,41 +115,34 @@ export class ReceiveMarketplaceEvent {
     }
     const opt = (field: string, v: unknown) =>
       v === undefined || v === null || v === '' ? null : requireText(field, v, { max: 2048 });
-    const now = this.ctx.clock.now();
-    return this.ctx.uow.transaction(async (tx) => {
-      const existing = await tx.marketplaceEvents.findByMessageId(messageId);
-      if (existing) return { eventId: existing.id, duplicate: true };
-      const action = (MARKETPLACE_ACTIONS as readonly string[]).includes(rawAction)
-        ? (rawAction as MarketplaceAction)
-        : null;
-      const event = new MarketplaceEvent({
-        id: this.ctx.ids.next(),
-        source,
-        messageId,
-        topicArn: opt('topicArn', n.topicArn),
-        rawAction,
-        action,
-        partition,
-        productCode: opt('productCode', n.productCode),
-        customerIdentifier: opt('customerIdentifier', n.customerIdentifier),
-        customerAwsAccountId: opt('customerAwsAccountId', n.customerAwsAccountId),
-        licenseArn: opt('licenseArn', n.licenseArn),
-        agreementId: opt('agreementId', n.agreementId),
-        offerId: opt('offerId', n.offerId),
-        freeTrial: typeof n.freeTrial === 'boolean' ? n.freeTrial : null,
-        occurredAt,
-        receivedAt: now,
-        payload: n.payload,
-        status: 'received',
-        outcome: null,
-        cloudAccountId: null,
-        attempts: 0,
-        lastError: null,
-        processedAt: null,
-        version: 1,
-      });
-      await tx.marketplaceEvents.add(event);
-      return { eventId: event.id, duplicate: false };
+    const action = (MARKETPLACE_ACTIONS as readonly string[]).includes(rawAction)
+      ? (rawAction as MarketplaceAction)
+      : null;
+    return new MarketplaceEvent({
+      id: this.ctx.ids.next(),
+      source,
+      messageId,
+      topicArn: opt('topicArn', n.topicArn),
+      rawAction,
+      action,
+      partition,
+      productCode: opt('productCode', n.productCode),
+      customerIdentifier: opt('customerIdentifier', n.customerIdentifier),
+      customerAwsAccountId: opt('customerAwsAccountId', n.customerAwsAccountId),
+      licenseArn: opt('licenseArn', n.licenseArn),
+      agreementId: opt('agreementId', n.agreementId),
+      offerId: opt('offerId', n.offerId),
+      freeTrial: typeof n.freeTrial === 'boolean' ? n.freeTrial : null,
+      occurredAt,
+      receivedAt: now,
+      payload: n.payload,
+      status: 'received',
+      outcome: null,
+      cloudAccountId: null,
+      attempts: 0,
+      lastError: null,
+      processedAt: null,
+      version: 1,
     });
   }
 }
