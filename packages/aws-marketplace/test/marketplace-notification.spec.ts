@@ -143,7 +143,13 @@ describe('SNS subscription and entitlement messages (every documented vector)', 
     const ctx = {
       clock: { now: () => new Date() },
       ids: { next: () => 'id' },
-      uow: { transaction: async () => stored.push(1) },
+      // the inbox's answer for the one event stored: new
+      uow: {
+        transaction: async () => {
+          stored.push(1);
+          return [{ eventId: 'id', duplicate: false }];
+        },
+      },
     } as never;
     for (const file of FILES) {
       const n = file.startsWith('sns-')
