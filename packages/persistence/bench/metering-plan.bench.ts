@@ -5,6 +5,7 @@
  * file, each in its own process; prints records/s and peak RSS. `--accounts N` (default 100,000),
  * `--database postgresql|sqlite` for one only, `--profile` to time each repository method. Targets on PostgreSQL: ≥ 20,000 records/s, ≤ 300 MB.
  */
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import {
   createTestCore,
@@ -22,6 +23,7 @@ import {
   openBenchDatabase,
   openExistingBenchDatabase,
   peakRssMb,
+  postgresCpuSeconds,
   runChild,
   runPerDatabase,
   seed,
@@ -81,12 +83,16 @@ if (process.argv.includes('--seed-into')) {
     uow: profile?.unitOfWork ?? db.uow,
   });
   const start = performance.now();
+  const cpu0 = process.cpuUsage();
+  const pg0 = postgresCpuSeconds();
   const summary = await useCases.planMetering.execute({
     batchSize: Number(arg('batch', '1000')),
     concurrency: Number(arg('concurrency', '2')),
   });
   const seconds = (performance.now() - start) / 1000;
   const perSecond = summary.records / seconds;
+  const cpu = process.cpuUsage(cpu0);
+  const pg1 = postgresCpuSeconds();
 
   console.log(`metering-plan (${db.target.display}, MikroORM, Node ${process.version})`);
   console.log(
@@ -97,6 +103,9 @@ if (process.argv.includes('--seed-into')) {
   );
   console.log(
     `  records/s: ${fmt(perSecond)}  (target on PostgreSQL ≥ ${fmt(TARGET)}; ratio ${(perSecond / TARGET).toFixed(2)})`,
+  );
+  console.log(
+    `  CPU: planner ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s${pg0 !== null && pg1 !== null ? `, database server ${(pg1 - pg0).toFixed(1)} s (every postgres process on this machine)` : ''} — on ${availableParallelism()} cores`,
   );
   console.log(`  peak RSS: ${peakRssMb().toFixed(0)} MB (target ≤ 300 MB)`);
   if (profile) console.log(`  time per repository method:\n${profile.report()}`);

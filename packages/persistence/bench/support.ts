@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SqlEntityManager } from '@mikro-orm/knex';
@@ -96,3 +96,29 @@ export async function seed(db: Persistence, fn: (s: Session) => Promise<void>): 
 
 export const peakRssMb = () => process.resourceUsage().maxRSS / 1024;
 export const fmt = (n: number) => Math.round(n).toLocaleString('en');
+
+/**
+ * CPU seconds used so far by every `postgres` process of this machine (Linux /proc; null elsewhere): with
+ * the planner's own CPU time, where a run's work went, whatever else shares the machine.
+ */
+export function postgresCpuSeconds(): number | null {
+  try {
+    const ticks = 100; // USER_HZ on Linux
+    let total = 0;
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const close = stat.lastIndexOf(')');
+        if (!stat.slice(stat.indexOf('(') + 1, close).startsWith('postgres')) continue;
+        const fields = stat.slice(close + 2).split(' ');
+        total += Number(fields[11]) + Number(fields[12]); // utime, stime
+      } catch {
+        // the process ended meanwhile
+      }
+    }
+    return total / ticks;
+  } catch {
+    return null;
+  }
+}

@@ -50,7 +50,7 @@ export class MikroOrmUnitOfWork implements UnitOfWork {
       try {
         return await this.onSqlite(work, readOnly);
       } catch (e) {
-        if (attempt >= SQLITE_BUSY_ATTEMPTS || !isSqliteBusy(e)) throw e;
+        if (attempt >= SQLITE_BUSY_ATTEMPTS || !(isSqliteBusy(e) || isSqliteTransactionNotBegun(e))) throw e;
         await new Promise((r) => setTimeout(r, 20 * 2 ** attempt * (0.5 + Math.random())));
       }
     }
@@ -134,6 +134,21 @@ export function isSqliteBusy(e: unknown): boolean {
     const err = x as { code?: unknown; message?: unknown; cause?: unknown };
     if (typeof err.code === 'string' && err.code.startsWith('SQLITE_BUSY')) return true;
     if (typeof err.message === 'string' && /database is locked|SQLITE_BUSY/.test(err.message)) return true;
+    x = err.cause;
+  }
+  return false;
+}
+
+/**
+ * knex refuses every statement of a transaction whose BEGIN failed ("Transaction query already complete"):
+ * the attempt wrote nothing, so, like a busy database, it is run again. Seen only on SQLite under heavy
+ * load (several processes on one file); the BEGIN's own error is not surfaced by knex.
+ */
+export function isSqliteTransactionNotBegun(e: unknown): boolean {
+  for (let x: unknown = e, depth = 0; x && depth < 5; depth += 1) {
+    const err = x as { message?: unknown; cause?: unknown };
+    if (typeof err.message === 'string' && err.message.startsWith('Transaction query already complete'))
+      return true;
     x = err.cause;
   }
   return false;
