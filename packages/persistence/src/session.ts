@@ -60,15 +60,22 @@ function pgRecordset(
   const json = props.map((p) => p.customType instanceof JsonType);
   const select = names.map((n) => `x."${n}"`).join(', ');
   const from = `json_to_recordset(?::json) as x(${names.map((n, i) => `"${n}" ${types[i]}`).join(', ')})`;
-  const out = rows.map((e) => {
+  // How each column's value is written: most need no conversion (kinds worked out once per call, not per value)
+  const kinds = props.map((p, i) => (json[i] ? 'json' : p.customType ? 'custom' : 'plain'));
+  const out = new Array<Record<string, unknown>>(rows.length);
+  for (let r = 0; r < rows.length; r++) {
+    const e = rows[r] as Record<string, unknown>;
     const o: Record<string, unknown> = {};
-    props.forEach((p, i) => {
-      const raw = (e as Record<string, unknown>)[p.name];
-      const v = json[i] ? (raw ?? null) : toDb(p, raw);
+    for (let i = 0; i < props.length; i++) {
+      const raw = e[(props[i] as EntityProperty).name];
+      // a column missing from a record is NULL to json_to_recordset: nulls are left out of the document
+      if (raw === null || raw === undefined) continue;
+      const kind = kinds[i];
+      const v = kind === 'plain' || kind === 'json' ? raw : toDb(props[i] as EntityProperty, raw);
       o[names[i] as string] = v instanceof Date ? v.toISOString() : v;
-    });
-    return o;
-  });
+    }
+    out[r] = o;
+  }
   return { select, from, param: JSON.stringify(out) };
 }
 
