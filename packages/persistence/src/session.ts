@@ -28,7 +28,6 @@ interface Writer {
   /** `"col" = ?` for every column but id and version */
   assignments: string;
   cols: string[];
-  types: string[];
   toDb: (p: EntityProperty, v: unknown) => unknown;
 }
 
@@ -729,11 +728,6 @@ export class Session {
       props,
       assignments: props.map((p) => `"${p.fieldNames[0]}" = ?`).join(', '),
       cols: ['id', 'version', ...props.map((p) => p.fieldNames[0] as string)],
-      types: [
-        castType(meta.properties.id?.columnTypes[0]),
-        'int',
-        ...props.map((p) => castType(p.columnTypes[0])),
-      ],
       toDb: (p, v) => {
         if (v === null || v === undefined) return null;
         if (p.customType) return p.customType.convertToDatabaseValue(v, platform, { mode: 'query' });
@@ -768,7 +762,6 @@ export class Session {
     const { table, toDb } = w;
     const props = keep.map((i) => w.props[i] as EntityProperty);
     const cols = ['id', 'version', ...keep.map((i) => w.cols[i + 2] as string)];
-    const types = [w.types[0] as string, 'int', ...keep.map((i) => w.types[i + 2] as string)];
     const pg = this.dialect === 'postgresql';
     const set = [
       ...props.map((p) => `"${p.fieldNames[0]}" = v."${p.fieldNames[0]}"`),
@@ -779,13 +772,10 @@ export class Session {
       let sql: string;
       let params: unknown[];
       if (pg) {
-        // one array parameter per column (UNNEST): a short statement whatever the number of rows
-        params = [
-          pgArray(part.map((e) => e.id)),
-          pgArray(part.map((e) => e.version ?? 0)),
-          ...props.map((p) => pgArray(part.map((e) => toDb(p, (e as Record<string, unknown>)[p.name])))),
-        ];
-        sql = `update ${table} as t set ${set} from unnest(${types.map((t) => `?::${t}[]`).join(', ')}) as v(${colList}) where t."id" = v."id" and t."version" = v."version" returning t."id"`;
+        // every row in one JSON parameter (json_to_recordset), as the inserts do
+        const rs = pgRecordset([w.idColumn, w.versionColumn as EntityProperty, ...props], part, toDb);
+        params = [rs.param];
+        sql = `update ${table} as t set ${set} from (select ${rs.select} from ${rs.from}) as v where t."id" = v."id" and t."version" = v."version" returning t."id"`;
       } else {
         params = [];
         const rows = part.map((e) => {
