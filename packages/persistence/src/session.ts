@@ -558,6 +558,16 @@ export class Session {
   }
 
   /**
+   * Rows of a hand-written select of some columns of `schema`, converted as its entities' fields are (the
+   * others left null), outside the identity map: read-only views for bulk readings, never saved.
+   */
+  async selectViews<T extends Row>(schema: EntitySchema<T>, sql: string, params: unknown[]): Promise<T[]> {
+    const rows = await this.run(() => this.raw<Record<string, unknown>[]>(sql, params, 'all'));
+    const hydrate = this.hydratorOf(schema);
+    return rows.map((r) => hydrate(r) as T);
+  }
+
+  /**
    * Row locks until the transaction ends, in id order (no deadlock between two lockers of overlapping
    * sets): `share` against writers, `update` against both. PostgreSQL only: SQLite has one writer at a
    * time, and a transaction that read before another's commit cannot write after it (SQLITE_BUSY_SNAPSHOT,

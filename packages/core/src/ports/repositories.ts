@@ -115,6 +115,11 @@ export interface BindingRepository {
 }
 
 export const UsageRepository = Symbol('UsageRepository');
+/** What a seal reads of a pending usage row. */
+export type PendingUsage = Readonly<
+  Pick<UsageRecord, 'id' | 'payerCloudAccountId' | 'workspaceId' | 'itemCode' | 'hour' | 'quantity' | 'seq'>
+>;
+
 /** A payer's usage watermark: what its sealed hours absorbed so far (see `CloudAccount.hasMetered`). */
 export type UsageWatermark = Pick<CloudAccount, 'id' | 'meteredThrough' | 'meteredUsageSeq'>;
 
@@ -132,6 +137,11 @@ export interface UsageRepository {
    * ordered by hour then seq.
    */
   listPendingForPayers(payers: readonly UsageWatermark[], upToHour: Date | null): Promise<UsageRecord[]>;
+  /**
+   * The same usage as `listPendingForPayers`, as read-only readings of what rating needs (a seal reads
+   * thousands per batch and changes none of them).
+   */
+  listPendingReadings(payers: readonly UsageWatermark[], upToHour: Date | null): Promise<PendingUsage[]>;
   listForWorkspace(workspaceId: string, from: Date, to: Date): Promise<UsageRecord[]>;
   /** The usage `record` absorbed (`MeteringRecord.absorbed`): `itemCodes` are its dimension's items. */
   listForMeteringRecord(record: MeteringRecord, itemCodes: readonly string[]): Promise<UsageRecord[]>;

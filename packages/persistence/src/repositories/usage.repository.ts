@@ -1,10 +1,27 @@
-import type { MeteringRecord, UsageRecord, UsageRepository, UsageWatermark } from '@billing-center/core';
+import type {
+  MeteringRecord,
+  PendingUsage,
+  UsageRecord,
+  UsageRepository,
+  UsageWatermark,
+} from '@billing-center/core';
 import { CloudAccountSchema, UsageRecordSchema } from '../mapping/entity-schemas.js';
 import { Session } from '../session.js';
 
 /** Years past 9999 do not survive PostgreSQL's timestamp text format: treat them as "no bound". */
 const LAST_REPRESENTABLE = Date.UTC(9999, 11, 31);
 const bounded = (d: Date) => d.getTime() <= LAST_REPRESENTABLE;
+
+/** The columns of a `PendingUsage` reading. */
+const READING_COLUMNS = [
+  'id',
+  'payer_cloud_account_id',
+  'workspace_id',
+  'item_code',
+  'hour',
+  'quantity',
+  'seq',
+];
 
 const byHourThenSeq = (a: UsageRecord, b: UsageRecord) =>
   a.hour.getTime() - b.hour.getTime() || (a.seq ?? 0) - (b.seq ?? 0);
@@ -37,13 +54,32 @@ export class MikroOrmUsageRepository implements UsageRepository {
       sequence: { property: 'seq', pgSequence: 'usage_record_seq' },
     });
   }
-  async listPendingForPayers(payers: readonly UsageWatermark[], upToHour: Date | null) {
+  listPendingForPayers(payers: readonly UsageWatermark[], upToHour: Date | null) {
+    return this.pending(payers, upToHour, null);
+  }
+  /** Only the columns rating needs, as views outside the identity map (a seal reads thousands). */
+  listPendingReadings(payers: readonly UsageWatermark[], upToHour: Date | null): Promise<PendingUsage[]> {
+    return this.pending(payers, upToHour, READING_COLUMNS);
+  }
+  private async pending(
+    payers: readonly UsageWatermark[],
+    upToHour: Date | null,
+    only: readonly string[] | null,
+  ): Promise<UsageRecord[]> {
     if (payers.length === 0) return [];
     const upTo = upToHour && bounded(upToHour) ? upToHour : null;
+    const read = (sql: string, params: unknown[]) =>
+      only
+        ? this.s.selectViews(UsageRecordSchema, sql, params)
+        : this.s.select(UsageRecordSchema, sql, params);
+    const list = (alias?: string) =>
+      only
+        ? only.map((c) => (alias ? `${alias}."${c}"` : `"${c}"`)).join(', ')
+        : this.s.columns(UsageRecordSchema, alias);
     const out: UsageRecord[] = [];
     if (this.s.dialect === 'postgresql') {
       // Two index ranges per payer: stored after its watermark, or for an hour after its last seal.
-      const cols = this.s.columns(UsageRecordSchema, 'u');
+      const cols = list('u');
       const sql = `with w(p, s, h) as (select * from unnest(?::text[], ?::bigint[], ?::timestamptz[]))
         select ${cols} from w join "usage_record" u on u."payer_cloud_account_id" = w.p and u."status" = 'pending'
           and u."seq" > w.s ${upTo ? 'and u."hour" <= ?' : ''}
@@ -58,7 +94,7 @@ export class MikroOrmUsageRepository implements UsageRepository {
           Session.pgArray(part.map((p) => p.meteredThrough)),
         ];
         if (upTo) params.push(upTo, upTo); // one bound per branch
-        out.push(...(await this.s.select(UsageRecordSchema, sql, params)));
+        out.push(...(await read(sql, params)));
       }
     } else {
       const through = (p: UsageWatermark) => p.meteredThrough?.getTime() ?? -8.64e15;
@@ -68,12 +104,12 @@ export class MikroOrmUsageRepository implements UsageRepository {
           .map(() => '("payer_cloud_account_id" = ? and ("seq" > ? or "hour" > ?))')
           .join(' or ');
         const params: unknown[] = part.flatMap((p) => [p.id, p.meteredUsageSeq, through(p)]);
-        let sql = `select ${this.s.columns(UsageRecordSchema)} from "usage_record" where "status" = 'pending' and (${branch})`;
+        let sql = `select ${list()} from "usage_record" where "status" = 'pending' and (${branch})`;
         if (upTo) {
           sql += ' and "hour" <= ?';
           params.push(upTo.getTime());
         }
-        out.push(...(await this.s.select(UsageRecordSchema, sql, params)));
+        out.push(...(await read(sql, params)));
       }
     }
     return out.sort(byHourThenSeq);

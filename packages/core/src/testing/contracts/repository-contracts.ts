@@ -4,7 +4,7 @@ import {
   hashSecret,
   type ServiceKeyScope,
 } from '../../domain/access/credential.js';
-import type { TransactionContext } from '../../ports/repositories.js';
+import type { PendingUsage, TransactionContext } from '../../ports/repositories.js';
 import type { UnitOfWork } from '../../ports/unit-of-work.js';
 import { mother } from '../mothers.js';
 
@@ -485,6 +485,20 @@ export function defineRepositoryContracts(h: ContractHarness, factory: UnitOfWor
         late.id,
         u2.id,
       ]);
+      // the readings a seal takes are the same usage, as what rating needs
+      const full = await tx((t) => t.usage.listPendingForPayers([sealed0, none('ca-2')], at(5)));
+      const readings = await tx((t) => t.usage.listPendingReadings([sealed0, none('ca-2')], at(5)));
+      const reading = (u: PendingUsage) => ({
+        id: u.id,
+        payerCloudAccountId: u.payerCloudAccountId,
+        workspaceId: u.workspaceId,
+        itemCode: u.itemCode,
+        hour: u.hour,
+        quantity: u.quantity,
+        seq: u.seq,
+      });
+      expect(readings.map(reading)).toEqual(full.map(reading));
+      expect(readings.length).toBe(3);
       // The records of those seals name exactly the usage they absorbed.
       const r0 = mother.meteringRecord({
         cloudAccountId: 'ca-1',

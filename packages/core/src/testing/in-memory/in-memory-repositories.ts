@@ -238,15 +238,25 @@ class Usage implements UsageRepository {
     for (const r of rows) this.t.usage.insert(r);
   }
   async listPendingForPayers(payers: readonly UsageWatermark[], upTo: Date | null) {
+    return this.pending(payers, upTo, false) as UsageRecord[];
+  }
+  async listPendingReadings(payers: readonly UsageWatermark[], upTo: Date | null) {
+    return this.pending(payers, upTo, true);
+  }
+  /** `peek`: the rows as this transaction sees them, without a copy each (for read-only readings). */
+  private pending(payers: readonly UsageWatermark[], upTo: Date | null, peek: boolean) {
     const limit = upTo?.getTime() ?? Number.POSITIVE_INFINITY;
     return payers
       .flatMap((p) => {
         const through = p.meteredThrough?.getTime() ?? Number.NEGATIVE_INFINITY;
-        return this.t.usage.byIndex('pendingPayer', p.id, (u) => {
+        const where = (u: Readonly<UsageRecord>) => {
           if (u.status !== 'pending' || u.payerCloudAccountId !== p.id) return false;
           const h = u.hour.getTime();
           return h <= limit && (h > through || (u.seq ?? 0) > p.meteredUsageSeq);
-        });
+        };
+        return peek
+          ? this.t.usage.peekByIndex('pendingPayer', p.id, where)
+          : this.t.usage.byIndex('pendingPayer', p.id, where);
       })
       .sort((a, b) => a.hour.getTime() - b.hour.getTime() || (a.seq ?? 0) - (b.seq ?? 0));
   }

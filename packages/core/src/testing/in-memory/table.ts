@@ -177,6 +177,19 @@ export class TxTable<T extends Row> {
     return this.table.rows.get(id) ?? null;
   }
 
+  /** `byIndex` without copies: the rows as this transaction sees them, which the caller must not change. */
+  peekByIndex(index: string, key: string, where: (row: Readonly<T>) => boolean): Readonly<T>[] {
+    const written = this.writtenIndex.get(index)?.get(key);
+    let ids: Iterable<string> = this.table.lookup(index, key);
+    if (written?.size) ids = new Set([...ids, ...written]);
+    const out: Readonly<T>[] = [];
+    for (const id of ids) {
+      const r = this.peek(id);
+      if (r && where(r)) out.push(r);
+    }
+    return out;
+  }
+
   /** Rows whose index key matches, including this transaction's own writes, re-checked by `where`. */
   byIndex(index: string, key: string, where: (row: T) => boolean = () => true): T[] {
     const written = this.writtenIndex.get(index)?.get(key);

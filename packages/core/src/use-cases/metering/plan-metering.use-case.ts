@@ -2,7 +2,7 @@ import type { CloudAccount } from '../../domain/cloud-account/cloud-account.js';
 import { MeteringRecord, meteringDeadline } from '../../domain/metering/metering-record.js';
 import { allocate, rateHour } from '../../domain/metering/rating.js';
 import { RatingBook } from '../../domain/metering/rating-state.js';
-import type { UsageRecord } from '../../domain/usage/usage-record.js';
+import type { PendingUsage } from '../../ports/repositories.js';
 import { isDomainError } from '../../shared/domain-error.js';
 import { HOUR_MS, hourStart } from '../../shared/time.js';
 import type { CoreContext } from '../core-context.js';
@@ -147,8 +147,8 @@ export class PlanMetering {
         .filter((x): x is { ca: CloudAccount; due: { hour: Date; isFinal: boolean } } => x.due !== null);
       if (due.length === 0) return { hours: 0, records: 0, accountIds: [], moreDue: false };
       const upTo = new Date(Math.max(...due.map((d) => d.due.hour.getTime())));
-      const usageByPayer = new Map<string, UsageRecord[]>();
-      for (const u of await tx.usage.listPendingForPayers(
+      const usageByPayer = new Map<string, PendingUsage[]>();
+      for (const u of await tx.usage.listPendingReadings(
         due.map((d) => d.ca),
         upTo,
       )) {
