@@ -85,9 +85,10 @@ if (process.argv.includes('--seed-into')) {
   const start = performance.now();
   const cpu0 = process.cpuUsage();
   const pg0 = postgresCpuSeconds();
+  // the planner's defaults unless asked otherwise (--batch N --concurrency N)
   const summary = await useCases.planMetering.execute({
-    batchSize: Number(arg('batch', '1000')),
-    concurrency: Number(arg('concurrency', '2')),
+    batchSize: process.argv.includes('--batch') ? Number(arg('batch', '')) : undefined,
+    concurrency: process.argv.includes('--concurrency') ? Number(arg('concurrency', '')) : undefined,
   });
   const seconds = (performance.now() - start) / 1000;
   const perSecond = summary.records / seconds;

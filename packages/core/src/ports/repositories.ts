@@ -2,7 +2,7 @@ import type { Credential, CredentialKind } from '../domain/access/credential.js'
 import type { Account } from '../domain/account/account.js';
 import type { AuditEntry } from '../domain/audit/audit-entry.js';
 import type { Binding } from '../domain/binding/binding.js';
-import type { CloudAccount } from '../domain/cloud-account/cloud-account.js';
+import type { CloudAccount, MeteringSchedule } from '../domain/cloud-account/cloud-account.js';
 import type { CustomerRef } from '../domain/cloud-account/customer-ref.js';
 import type { OutboxMessage } from '../domain/events/outbox-message.js';
 import type { MarketplaceEvent } from '../domain/marketplace-event/marketplace-event.js';
@@ -76,7 +76,7 @@ export interface CloudAccountRepository {
    * Active or unsubscribe-pending accounts with an hour to seal: `nextHourToMeter` + 1h ≤ `now`, or a final
    * flush requested. Ordered by id after `afterId`.
    */
-  listDueForMetering(now: Date, limit: number, afterId?: string | null): Promise<CloudAccount[]>;
+  listDueForMetering(now: Date, limit: number, afterId?: string | null): Promise<MeteringSchedule[]>;
   /**
    * `getMany` for a seal: the accounts are held until the transaction ends, after every usage write for
    * them in flight has committed (PostgreSQL: `FOR UPDATE`, against `UsageRepository.addMany`'s `FOR SHARE`),

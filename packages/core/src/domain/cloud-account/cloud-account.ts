@@ -200,8 +200,7 @@ export class CloudAccount {
 
   /** The next hour to seal: hours are sealed in order, never before `meteringFrom`. */
   get nextHourToMeter(): Date {
-    const afterSealed = this.meteredThrough ? this.meteredThrough.getTime() + 3_600_000 : 0;
-    return new Date(Math.max(afterSealed, this.meteringFrom.getTime()));
+    return nextHourToMeter(this);
   }
 
   /** Whether usage of bound workspaces is metered to AWS now. */
@@ -282,6 +281,18 @@ export class CloudAccount {
     this.entitlements = entitlements;
     this.entitlementsCheckedAt = now;
   }
+}
+
+/** What deciding whether an account has an hour to seal reads of it (see `dueHour`). */
+export type MeteringSchedule = Pick<
+  CloudAccount,
+  'id' | 'state' | 'meteringFrom' | 'meteredThrough' | 'finalFlushRequestedAt'
+>;
+
+/** The next hour to seal: hours are sealed in order, never before `meteringFrom`. */
+export function nextHourToMeter(ca: Pick<CloudAccount, 'meteringFrom' | 'meteredThrough'>): Date {
+  const afterSealed = ca.meteredThrough ? ca.meteredThrough.getTime() + 3_600_000 : 0;
+  return new Date(Math.max(afterSealed, ca.meteringFrom.getTime()));
 }
 
 type MethodNames =

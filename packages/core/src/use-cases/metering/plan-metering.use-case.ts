@@ -1,4 +1,8 @@
-import type { CloudAccount } from '../../domain/cloud-account/cloud-account.js';
+import {
+  type CloudAccount,
+  type MeteringSchedule,
+  nextHourToMeter,
+} from '../../domain/cloud-account/cloud-account.js';
 import { MeteringRecord, meteringDeadline } from '../../domain/metering/metering-record.js';
 import { allocate, rateHour } from '../../domain/metering/rating.js';
 import { RatingBook } from '../../domain/metering/rating-state.js';
@@ -15,9 +19,9 @@ export interface PlanSummary {
 }
 
 /** Which hour of `ca` is due for sealing at `now`, and whether it is the final partial hour; null if none. */
-export function dueHour(ca: CloudAccount, now: Date): { hour: Date; isFinal: boolean } | null {
-  if (!ca.isMeterable) return null;
-  const hour = ca.nextHourToMeter;
+export function dueHour(ca: MeteringSchedule, now: Date): { hour: Date; isFinal: boolean } | null {
+  if (ca.state !== 'active' && ca.state !== 'unsubscribe-pending') return null; // CloudAccount.isMeterable
+  const hour = nextHourToMeter(ca);
   if (hour.getTime() + HOUR_MS <= now.getTime()) return { hour, isFinal: false };
   const flushHour = ca.finalFlushRequestedAt ? hourStart(ca.finalFlushRequestedAt) : null;
   if (flushHour && hour.getTime() <= flushHour.getTime()) return { hour, isFinal: true };
@@ -39,16 +43,17 @@ export class PlanMetering {
   constructor(private readonly ctx: CoreContext) {}
 
   /**
-   * `concurrency` batches are sealed at once (default 2), each in its own transaction on disjoint accounts:
-   * one is read and rated while the database writes another, as several workers would do.
+   * `concurrency` batches are sealed at once (default 3), each in its own transaction on disjoint accounts:
+   * one is read and rated while the database writes another, as several workers would do. The defaults
+   * (400 accounts a batch, 3 at once) are the measured best on PostgreSQL for speed within 300 MB.
    */
   async execute(
     input: { limit?: number; batchSize?: number; concurrency?: number } = {},
   ): Promise<PlanSummary> {
     const summary: PlanSummary = { accounts: 0, hours: 0, records: 0 };
     const now = this.ctx.clock.now();
-    const batchSize = input.batchSize ?? 500;
-    const concurrency = Math.max(1, input.concurrency ?? 2);
+    const batchSize = input.batchSize ?? 400;
+    const concurrency = Math.max(1, input.concurrency ?? 3);
     const touched = new Set<string>();
     let remaining = input.limit ?? Number.POSITIVE_INFINITY;
     // Each pass seals one hour per due account; accounts behind by several hours come round again.
@@ -86,11 +91,11 @@ export class PlanMetering {
         running.add(job);
       };
       while (remaining - reserved > 0 && !failure) {
-        const page: CloudAccount[] = await this.ctx.uow.read((tx) =>
+        const page: MeteringSchedule[] = await this.ctx.uow.read((tx) =>
           tx.cloudAccounts.listDueForMetering(now, Math.min(batchSize, remaining - reserved), afterId),
         );
         if (page.length === 0) break;
-        afterId = (page[page.length - 1] as CloudAccount).id;
+        afterId = (page[page.length - 1] as MeteringSchedule).id;
         const groups = new Map<string, string[]>();
         for (const ca of page) {
           const due = dueHour(ca, now);
