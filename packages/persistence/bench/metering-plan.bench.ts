@@ -32,6 +32,13 @@ import {
 const script = fileURLToPath(import.meta.url);
 const ACCOUNTS = Number(arg('accounts', '100000'));
 const CHUNK = 2_000;
+/**
+ * How the planning process runs (as a worker process should: see the README): V8 grows the old generation
+ * to twice the live heap instead of up to four times. The planner's live heap stays under ~60 MB whatever
+ * the number of accounts (one batch at a time); without this V8 lets garbage pile up to 300–400 MB of RSS
+ * between collections, with it the peak is ~230 MB at the same speed.
+ */
+const PLANNER_NODE_OPTIONS = ['--heap-growing-percent=100'];
 
 /** The world, stored as ingestion and registration would store it (run in its own process). */
 async function seedWorld(db: Persistence): Promise<number> {
@@ -58,7 +65,7 @@ if (process.argv.includes('--seed-into')) {
   const db = await openExistingBenchDatabase(arg('seed-into', ''));
   await seedWorld(db);
   await db.close();
-} else if (!runPerDatabase(script)) {
+} else if (!runPerDatabase(script, PLANNER_NODE_OPTIONS)) {
   const TARGET = 20_000;
   const catalog = METERING_BENCH_CATALOG;
   const { db, location, cleanup } = await openBenchDatabase();
@@ -95,7 +102,9 @@ if (process.argv.includes('--seed-into')) {
   const cpu = process.cpuUsage(cpu0);
   const pg1 = postgresCpuSeconds();
 
-  console.log(`metering-plan (${db.target.display}, MikroORM, Node ${process.version})`);
+  console.log(
+    `metering-plan (${db.target.display}, MikroORM, Node ${process.version} ${process.execArgv.filter((a) => a.startsWith('--heap')).join(' ')})`,
+  );
   console.log(
     `  setup: ${fmt(ACCOUNTS)} cloud accounts, ${fmt(ACCOUNTS * 2)} workspaces, ${fmt(n)} usage records in ${(setupMs / 1000).toFixed(1)} s`,
   );

@@ -15,13 +15,13 @@ export const arg = (name: string, dflt: string): string => {
  * Without `--database`, runs this same script once per database in a child process each (so that each
  * reports its own peak RSS), forwarding the other arguments; returns true when it did.
  */
-export function runPerDatabase(script: string): boolean {
+export function runPerDatabase(script: string, nodeOptions: readonly string[] = []): boolean {
   if (process.argv.includes('--database')) return false;
   let failed = false;
   for (const db of ['postgresql', 'sqlite']) {
     const r = spawnSync(
       process.execPath,
-      [...process.execArgv, script, ...process.argv.slice(2), '--database', db],
+      [...nodeOptions, ...process.execArgv, script, ...process.argv.slice(2), '--database', db],
       {
         stdio: 'inherit',
       },

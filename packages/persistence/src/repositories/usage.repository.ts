@@ -97,18 +97,22 @@ export class MikroOrmUsageRepository implements UsageRepository {
         out.push(...(await read(sql, params)));
       }
     } else {
+      // The same two index ranges per payer, the watermarks as a VALUES list (an OR of conditions per
+      // payer would make SQLite scan the table).
       const through = (p: UsageWatermark) => p.meteredThrough?.getTime() ?? -8.64e15;
+      const cols = list('u');
+      const bound = upTo ? 'and u."hour" <= ?' : '';
       for (let i = 0; i < payers.length; i += 300) {
         const part = payers.slice(i, i + 300);
-        const branch = part
-          .map(() => '("payer_cloud_account_id" = ? and ("seq" > ? or "hour" > ?))')
-          .join(' or ');
+        const values = part.map(() => '(?, ?, ?)').join(', ');
+        const sql = `with w(p, s, h) as (values ${values})
+          select ${cols} from w join "usage_record" u on u."payer_cloud_account_id" = w.p and u."status" = 'pending'
+            and u."seq" > w.s ${bound}
+          union all
+          select ${cols} from w join "usage_record" u on u."payer_cloud_account_id" = w.p and u."status" = 'pending'
+            and u."hour" > w.h and u."seq" <= w.s ${bound}`;
         const params: unknown[] = part.flatMap((p) => [p.id, p.meteredUsageSeq, through(p)]);
-        let sql = `select ${list()} from "usage_record" where "status" = 'pending' and (${branch})`;
-        if (upTo) {
-          sql += ' and "hour" <= ?';
-          params.push(upTo.getTime());
-        }
+        if (upTo) params.push(upTo.getTime(), upTo.getTime());
         out.push(...(await read(sql, params)));
       }
     }
