@@ -16,18 +16,21 @@ export { MAX_PAGE } from './read-rules.js';
  * The read side every edge shares (REST API, console, platform): each query enforces tenancy the same way
  * as the writes — another account's object is reported as unknown.
  */
+/** The filters and page of `WorkspaceQueries.list`. */
+export interface WorkspaceListInput {
+  by: Actor;
+  ownerAccountId?: string;
+  cloudAccountId?: string;
+  locked?: boolean;
+  includeDissolved?: boolean;
+  limit?: number;
+  cursor?: string | null;
+}
+
 export class WorkspaceQueries {
   constructor(private readonly ctx: CoreContext) {}
 
-  async list(input: {
-    by: Actor;
-    ownerAccountId?: string;
-    cloudAccountId?: string;
-    locked?: boolean;
-    includeDissolved?: boolean;
-    limit?: number;
-    cursor?: string | null;
-  }): Promise<Page<Workspace>> {
+  async list(input: WorkspaceListInput): Promise<Page<Workspace>> {
     const owner = ownerFor(input.by, input.ownerAccountId);
     const limit = pageSize(input.limit);
     return this.ctx.uow.read((tx) =>

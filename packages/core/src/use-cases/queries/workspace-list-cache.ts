@@ -1,9 +1,8 @@
-import type { Actor } from '../../domain/audit/audit-entry.js';
 import type { Workspace } from '../../domain/workspace/workspace.js';
 import type { WorkspaceChangeFeed, WorkspaceChangeListener } from '../../ports/change-feed.js';
 import type { Page } from '../../ports/repositories.js';
 import type { Clock } from '../../ports/services.js';
-import type { WorkspaceQueries } from './queries.use-case.js';
+import type { WorkspaceListInput, WorkspaceQueries } from './queries.use-case.js';
 import { ownerFor, pageSize } from './read-rules.js';
 
 /** An account's part of the cache: its entries' keys, and a counter bumped by every eviction. */
@@ -163,17 +162,6 @@ export class WorkspaceListCache<V> implements WorkspaceChangeListener {
     if (slot.keys.size === 0 && slot.reading === 0 && this.slots.get(slot.accountId) === slot)
       this.slots.delete(slot.accountId);
   }
-}
-
-/** The filters and page of `WorkspaceQueries.list`. */
-export interface WorkspaceListInput {
-  by: Actor;
-  ownerAccountId?: string;
-  cloudAccountId?: string;
-  locked?: boolean;
-  includeDissolved?: boolean;
-  limit?: number;
-  cursor?: string | null;
 }
 
 /**
