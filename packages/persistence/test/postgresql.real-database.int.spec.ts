@@ -152,6 +152,36 @@ describe('the usage-watermark migration (ADR 0009)', () => {
 });
 
 describe('concurrent writers', () => {
+  it('a seal of an account waits for usage being stored for it (getManyForUsage, then getManyForMetering)', async () => {
+    const c = coreOn(db);
+    const { cloudAccount } = await c.activatedCustomer();
+    const order: string[] = [];
+    let release!: () => void;
+    const released = new Promise<void>((r) => {
+      release = r;
+    });
+    let held!: () => void;
+    const isHeld = new Promise<void>((r) => {
+      held = r;
+    });
+    const storing = db.uow.transaction(async (tx) => {
+      await tx.cloudAccounts.getManyForUsage([cloudAccount.id]);
+      held();
+      await released;
+      order.push('usage stored');
+    });
+    await isHeld;
+    const sealing = db.uow.transaction(async (tx) => {
+      await tx.cloudAccounts.getManyForMetering([cloudAccount.id]);
+      order.push('seal holds the account');
+    });
+    await new Promise((r) => setTimeout(r, 150));
+    order.push('released');
+    release();
+    await Promise.all([storing, sealing]);
+    expect(order).toEqual(['released', 'usage stored', 'seal holds the account']);
+  });
+
   it('two units of work saving one workspace: one wins, the other gets concurrent-update', async () => {
     const c = coreOn(db);
     const { workspace } = await c.activatedCustomer();

@@ -83,6 +83,12 @@ export interface CloudAccountRepository {
    * so the pending usage read next is complete up to its highest `seq`.
    */
   getManyForMetering(ids: readonly string[]): Promise<CloudAccount[]>;
+  /**
+   * `getMany` for storing usage they pay for: held (PostgreSQL `FOR SHARE`, in id order) until the
+   * transaction ends, so a cancellation or a seal of one of them waits for the usage to be stored, and
+   * the state read here is still the state when it is.
+   */
+  getManyForUsage(ids: readonly string[]): Promise<CloudAccount[]>;
   add(cloudAccount: CloudAccount): Promise<void>;
   save(cloudAccount: CloudAccount): Promise<void>;
   /** `save` for many at once (one statement per chunk in SQL); one stale entity fails them all. */

@@ -62,6 +62,15 @@ export class MikroOrmCloudAccountRepository implements CloudAccountRepository {
   listByOwner(ownerAccountId: string) {
     return this.s.find(CloudAccountSchema, { ownerAccountId }, { orderBy: { id: 'asc' } });
   }
+  /** Share-locked in id order (PostgreSQL), against a cancellation's or a seal's update (see the port). */
+  async getManyForUsage(ids: readonly string[]) {
+    if (this.s.dialect !== 'postgresql') return this.s.getMany(CloudAccountSchema, ids);
+    return this.s.select(
+      CloudAccountSchema,
+      `select ${this.s.columns(CloudAccountSchema)} from "cloud_account" where "id" = any(?::text[]) order by "id" for share`,
+      [Session.pgArray([...new Set(ids)])],
+    );
+  }
   async listDueForMetering(now: Date, limit: number, afterId?: string | null) {
     // SQL narrows to accounts with a completed hour or a final flush; the exact rule (nextHourToMeter is a
     // max of two columns) is applied here, paging on until `limit` accounts qualify.

@@ -327,6 +327,8 @@ export function defineRepositoryContracts(h: ContractHarness, factory: UnitOfWor
       const held = await tx((t) => t.cloudAccounts.getManyForMetering([china.id, 'unknown', modern.id]));
       expect(held.map((c) => c.id).sort()).toEqual([modern.id, china.id].sort());
       expect(held.find((c) => c.id === modern.id)?.meteredUsageSeq).toBe(0);
+      const shared = await tx((t) => t.cloudAccounts.getManyForUsage([modern.id, 'unknown', china.id]));
+      expect(shared.map((c) => c.id).sort()).toEqual([modern.id, china.id].sort());
       expect((await tx((t) => t.cloudAccounts.listByOwner(a.id))).map((c) => c.id).sort()).toEqual(
         [modern.id, legacy.id, china.id].sort(),
       );

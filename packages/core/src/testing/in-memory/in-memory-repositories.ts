@@ -156,6 +156,9 @@ class CloudAccounts implements CloudAccountRepository {
   async getManyForMetering(ids: readonly string[]) {
     return this.getMany(ids);
   }
+  async getManyForUsage(ids: readonly string[]) {
+    return this.getMany(ids);
+  }
   async listDueForMetering(now: Date, limit: number, afterId?: string | null) {
     const due = (c: CloudAccount) =>
       c.isMeterable &&

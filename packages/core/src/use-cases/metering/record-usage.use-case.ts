@@ -109,6 +109,24 @@ export class RecordUsage {
       );
       const bindings = new Map<string, Binding[]>();
       const accounts = new Map<string, CloudAccount | null>();
+      // The payers of the new usage, read once and held until this commits (see getManyForUsage): a
+      // cancellation committed meanwhile cannot leave usage stored as pending for an account it ended.
+      const payerIds = new Set<string>();
+      for (const p of parsed) {
+        const ws = workspaces.get(p.workspaceId);
+        if (existing.has(p.key) || !ws) continue;
+        let wsBindings = bindings.get(ws.id);
+        if (!wsBindings) {
+          wsBindings = await tx.bindings.listForWorkspace(ws.id);
+          bindings.set(ws.id, wsBindings);
+        }
+        const binding = wsBindings.find((b) => b.covers(p.hour));
+        if (binding) payerIds.add(binding.cloudAccountId);
+      }
+      if (payerIds.size) {
+        for (const ca of await tx.cloudAccounts.getManyForUsage([...payerIds].sort()))
+          accounts.set(ca.id, ca);
+      }
       const fresh: UsageRecord[] = [];
       for (const p of parsed) {
         const prior = existing.get(p.key);
