@@ -74,6 +74,28 @@ describe('GroupCommit', () => {
     expect(mostRunning).toBe(2);
   });
 
+  it('takes at most maxBatchSize by size a commit, and an item larger than that alone', async () => {
+    const sizes: number[][] = [];
+    let release!: () => void;
+    const first = new Promise<void>((r) => {
+      release = r;
+    });
+    const commits = new GroupCommit<number, number>(
+      async (items) => {
+        sizes.push([...items]);
+        if (sizes.length === 1) await first; // the rest wait behind the first commit
+        return items;
+      },
+      { maxBatch: 100, maxInFlight: 1, maxBatchSize: 10, sizeOf: (n) => n },
+    );
+    const head = commits.submit(1);
+    await new Promise((r) => setImmediate(r));
+    const rest = [4, 4, 4, 25, 3, 3].map((n) => commits.submit(n));
+    release();
+    expect(await Promise.all([head, ...rest])).toEqual([1, 4, 4, 4, 25, 3, 3]);
+    expect(sizes).toEqual([[1], [4, 4], [4], [25], [3, 3]]);
+  });
+
   it('rejects every item of a failed commit with its error; the next commit is not affected', async () => {
     let calls = 0;
     const commits = new GroupCommit<string, string>(

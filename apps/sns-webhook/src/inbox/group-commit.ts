@@ -1,8 +1,14 @@
-export interface GroupCommitOptions {
+export interface GroupCommitOptions<I = unknown> {
   /** The most items one commit takes. */
   readonly maxBatch: number;
   /** Commits running at once; items submitted meanwhile wait and go together in the next one. */
   readonly maxInFlight: number;
+  /**
+   * With `sizeOf`: the most a commit takes by size (an item larger than this alone still goes, by itself),
+   * so that a burst of large items never makes one very large statement.
+   */
+  readonly maxBatchSize?: number;
+  readonly sizeOf?: (item: I) => number;
 }
 
 interface Waiting<I, O> {
@@ -26,7 +32,7 @@ export class GroupCommit<I, O> {
 
   constructor(
     private readonly commit: (items: readonly I[]) => Promise<readonly O[]>,
-    private readonly options: GroupCommitOptions,
+    private readonly options: GroupCommitOptions<I>,
   ) {
     if (options.maxBatch < 1 || options.maxInFlight < 1) {
       throw new Error('GroupCommit needs maxBatch and maxInFlight of at least 1');
@@ -59,7 +65,7 @@ export class GroupCommit<I, O> {
 
   private flush(): void {
     while (this.inFlight < this.options.maxInFlight && this.waiting.length > 0) {
-      const batch = this.waiting.splice(0, this.options.maxBatch);
+      const batch = this.waiting.splice(0, this.takeCount());
       this.inFlight += 1;
       void this.run(batch).finally(() => {
         this.inFlight -= 1;
@@ -70,6 +76,19 @@ export class GroupCommit<I, O> {
         }
       });
     }
+  }
+
+  /** How many of the waiting items the next commit takes: up to maxBatch, and up to maxBatchSize by size. */
+  private takeCount(): number {
+    const { maxBatch, maxBatchSize, sizeOf } = this.options;
+    const limit = Math.min(maxBatch, this.waiting.length);
+    if (maxBatchSize === undefined || !sizeOf) return limit;
+    let size = 0;
+    for (let n = 0; n < limit; n += 1) {
+      size += sizeOf((this.waiting[n] as Waiting<I, O>).item);
+      if (size > maxBatchSize) return Math.max(1, n);
+    }
+    return limit;
   }
 
   private async run(batch: Array<Waiting<I, O>>): Promise<void> {

@@ -7,6 +7,9 @@ import {
 import type { EventProcessor } from './event-processor.js';
 import { GroupCommit } from './group-commit.js';
 
+/** The most payload characters one store transaction takes (a delivery larger than this goes alone). */
+export const STORE_BATCH_CHARACTERS = 4 * 1024 * 1024;
+
 export interface StoredEvent {
   readonly eventId: string;
   /** The message id was already stored: this delivery is a retry or a duplicate. */
@@ -38,6 +41,9 @@ export class MarketplaceInbox {
     this.batches = new GroupCommit((items) => useCases.receiveMarketplaceEvents.execute(items), {
       maxBatch: options.storeBatchMax,
       maxInFlight: options.storeConcurrency,
+      // SNS allows 256 KB a message: 200 of those would be one 50 MB insert
+      maxBatchSize: STORE_BATCH_CHARACTERS,
+      sizeOf: (n) => (typeof n.payload === 'string' ? n.payload.length : 0),
     });
   }
 
