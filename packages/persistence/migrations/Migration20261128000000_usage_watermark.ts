@@ -90,7 +90,13 @@ export class Migration20261128000000_usage_watermark extends Migration {
       `alter table "usage_record" add column "metering_record_id" varchar(64) null, add column "metered_hour" timestamptz null;`,
     );
     this.addSql(
-      `update "usage_record" u set "status" = 'metered', "metered_hour" = m."hour", "metering_record_id" = m."id" from "metering_record" m where u."status" = 'pending' and m."cloud_account_id" = u."payer_cloud_account_id" and u."hour" <= m."hour" and u."seq" <= m."usage_through_seq" and not (m."usage_after_hour" is not null and u."hour" <= m."usage_after_hour" and u."seq" <= m."usage_after_seq") and m."dimension" = m."dimension";`,
+      // The item → dimension mapping is the catalog's, not the database's: a metered row points at the first
+      // record (by id) of the hour that absorbed it; its status and metered hour are exact.
+      `update "usage_record" u set "status" = 'metered', "metered_hour" = m."hour", "metering_record_id" = m."id"
+       from (select distinct on ("cloud_account_id", "hour") * from "metering_record" order by "cloud_account_id", "hour", "id") m
+       where u."status" = 'pending' and m."cloud_account_id" = u."payer_cloud_account_id" and u."hour" <= m."hour"
+         and u."seq" <= m."usage_through_seq"
+         and not (m."usage_after_hour" is not null and u."hour" <= m."usage_after_hour" and u."seq" <= m."usage_after_seq");`,
     );
     this.addSql(`drop index "usage_record_pending_seq_idx";`);
     this.addSql(`drop index "usage_record_pending_hour_idx";`);

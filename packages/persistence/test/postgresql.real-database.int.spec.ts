@@ -145,6 +145,30 @@ describe('the usage-watermark migration (ADR 0009)', () => {
       const [stored] = await p.uow.read((tx) => tx.usage.findByKeys([fresh.idempotencyKey]));
       expect(stored?.seq).toBeGreaterThan(Math.max(...all.map((u) => u.seq ?? 0)));
       expect((await p.orm.schema.getUpdateSchemaSQL({ wrap: false })).trim()).toBe('');
+
+      // Down again: the old shape, with each row's old status and metered hour; then up once more.
+      await p.orm.getMigrator().down({ to: 'Migration20261127180000_workspace_previous_method' });
+      const old = (await sql(
+        `select id, status, to_char(metered_hour at time zone 'UTC', 'HH24') as h from usage_record order by id`,
+      )) as Array<{ id: string; status: string; h: string | null }>;
+      expect(Object.fromEntries(old.map((r) => [r.id, [r.status, r.h]]))).toMatchObject({
+        u1: ['metered', '10'],
+        u2: ['metered', '11'],
+        u3: ['metered', '11'],
+        u4: ['pending', null],
+        u5: ['pending', null],
+      });
+      const restored = (await sql(`select id, carry, peak_day from rating_state order by id`)) as Array<{
+        id: string;
+        carry: string;
+        peak_day: string | null;
+      }>;
+      expect(restored.map((r) => [r.id, r.carry, r.peak_day])).toEqual([
+        ['ca-1|ws-1|hosts', '12345678901234567890', '2026-11-02'],
+        ['ca-1|ws-1|log-events', '3', null],
+      ]);
+      expect((await p.migrate()).length).toBeGreaterThanOrEqual(1);
+      expect((await p.orm.schema.getUpdateSchemaSQL({ wrap: false })).trim()).toBe('');
     } finally {
       await p.close();
     }
