@@ -580,13 +580,6 @@ export class Session {
     await this.run(() => this.raw(sql, [pgArray([...new Set(ids)])], 'all'));
   }
 
-  /** A hand-written write statement (`?` bound to `params`); returns the number of rows it changed. */
-  async execute(sql: string, params: unknown[]): Promise<number> {
-    this.assertWritable();
-    const r = await this.run(() => this.raw<{ affectedRows?: number; changes?: number }>(sql, params, 'run'));
-    return Number(r?.affectedRows ?? r?.changes ?? 0);
-  }
-
   /** Drops rows a statement changed behind the identity map: the next read here loads them again. */
   forgetRows<T extends Row>(schema: EntitySchema<T>, ids: readonly string[]): void {
     const m = this.mapOf(schema as unknown as EntitySchema<Row>);
