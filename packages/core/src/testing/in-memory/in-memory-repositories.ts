@@ -165,7 +165,8 @@ class CloudAccounts implements CloudAccountRepository {
       (c.nextHourToMeter.getTime() + HOUR_MS <= now.getTime() ||
         (c.finalFlushRequestedAt !== null &&
           c.nextHourToMeter.getTime() <= c.finalFlushRequestedAt.getTime()));
-    return this.t.cloudAccounts.scan(due, { afterId: afterId ?? null, limit });
+    // schedules are read-only views (the seal reads each account again): no copy each
+    return this.t.cloudAccounts.scan(due, { afterId: afterId ?? null, limit, peek: true });
   }
   async add(c: CloudAccount) {
     this.t.cloudAccounts.insert(c);

@@ -234,8 +234,11 @@ export class TxTable<T extends Row> {
     return r && this.table.spec.unique?.[name]?.(r) === key ? r : null;
   }
 
-  /** Every row (committed or written here) in id order, filtered. */
-  scan(where: (row: T) => boolean, opts: { afterId?: string | null; limit?: number } = {}): T[] {
+  /** Every row (committed or written here) in id order, filtered; `peek`: as views, not copies (read-only). */
+  scan(
+    where: (row: T) => boolean,
+    opts: { afterId?: string | null; limit?: number; peek?: boolean } = {},
+  ): T[] {
     let sorted = this.table.ids();
     if (this.inserted.size) sorted = [...new Set([...sorted, ...this.inserted])].sort();
     let start = 0;
@@ -254,7 +257,7 @@ export class TxTable<T extends Row> {
     for (let i = start; i < sorted.length && out.length < limit; i++) {
       const id = sorted[i] as string;
       if (!this.mightMatch(id, where)) continue;
-      const r = this.get(id);
+      const r = opts.peek ? (this.peek(id) as T | null) : this.get(id);
       if (r && where(r)) out.push(r);
     }
     return out;
