@@ -50,9 +50,32 @@ export class MikroOrmUnitOfWork implements UnitOfWork {
       try {
         return await this.onSqlite(work, readOnly);
       } catch (e) {
+        await this.closeLeftoverSqliteTransaction();
         if (attempt >= SQLITE_BUSY_ATTEMPTS || !(isSqliteBusy(e) || isSqliteTransactionNotBegun(e))) throw e;
         await new Promise((r) => setTimeout(r, 20 * 2 ** attempt * (0.5 + Math.random())));
       }
+    }
+  }
+
+  /**
+   * After a failed unit of work on SQLite: a transaction knex gave up on (a COMMIT that failed busy leaves
+   * SQLite's transaction open) would stay open on the one connection, and every later BEGIN would fail
+   * ("Transaction query already complete"). Roll it back.
+   */
+  private async closeLeftoverSqliteTransaction(): Promise<void> {
+    const em = this.orm.em.fork() as SqlEntityManager;
+    const client = em.getConnection().getKnex().client as unknown as PooledClient;
+    let connection: { inTransaction?: boolean; exec?: (sql: string) => unknown } | null = null;
+    try {
+      connection = (await client.acquireConnection()) as {
+        inTransaction?: boolean;
+        exec?: (sql: string) => unknown;
+      };
+      if (connection?.inTransaction) connection.exec?.('ROLLBACK');
+    } catch {
+      // nothing more to do here: the next unit of work reports what is wrong
+    } finally {
+      if (connection) await client.releaseConnection(connection);
     }
   }
 

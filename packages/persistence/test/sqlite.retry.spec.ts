@@ -1,3 +1,4 @@
+import type { SqlEntityManager } from '@mikro-orm/knex';
 import { describe, expect, it } from 'vitest';
 import { createPersistence } from '../src/index.js';
 import { isSqliteBusy, isSqliteTransactionNotBegun } from '../src/unit-of-work.js';
@@ -10,6 +11,33 @@ describe('SQLite: a unit of work that could not run is run again', () => {
     expect(isSqliteBusy(Object.assign(new Error('x'), { code: 'SQLITE_BUSY_SNAPSHOT' }))).toBe(true);
     expect(isSqliteTransactionNotBegun(new Error('database is locked'))).toBe(false);
     expect(isSqliteBusy(new Error('UNIQUE constraint failed'))).toBe(false);
+  });
+
+  it('rolls back a transaction left open on the connection, so the next unit of work can begin', async () => {
+    const p = await createPersistence({ database: ':memory:' });
+    try {
+      // what a COMMIT that failed busy leaves behind: SQLite's transaction still open on the one connection
+      const em = p.orm.em.fork() as unknown as SqlEntityManager;
+      const client = em.getConnection().getKnex().client as unknown as {
+        acquireConnection(): Promise<{ exec(sql: string): unknown; inTransaction: boolean }>;
+        releaseConnection(c: unknown): Promise<unknown>;
+      };
+      const raw = await client.acquireConnection();
+      raw.exec('BEGIN');
+      await client.releaseConnection(raw);
+      expect(raw.inTransaction).toBe(true);
+      let calls = 0;
+      const result = await p.uow.transaction(async (tx) => {
+        calls += 1;
+        return (await tx.accounts.get('nobody')) === null ? 'began' : 'odd';
+      });
+      expect(result).toBe('began');
+      expect(raw.inTransaction).toBe(false);
+      // knex ran the work after the failed BEGIN, which failed at its first statement; the second attempt ran
+      expect(calls).toBe(2);
+    } finally {
+      await p.close();
+    }
   });
 
   it('runs the work again after such a failure, and not after any other', async () => {
