@@ -26,6 +26,15 @@ beforeEach(async () => {
   await truncateAll(db);
 });
 
+/** A one-shot signal: `fired` resolves once `fire()` is called (orders two transactions in a test). */
+function signal() {
+  let fire!: () => void;
+  const fired = new Promise<void>((r) => {
+    fire = r;
+  });
+  return { fire, fired };
+}
+
 /** Resolves once `n` callers have arrived: makes two transactions interleave deterministically. */
 function barrier(n: number) {
   let arrived = 0;
@@ -180,28 +189,22 @@ describe('concurrent writers', () => {
     const c = coreOn(db);
     const { cloudAccount } = await c.activatedCustomer();
     const order: string[] = [];
-    let release!: () => void;
-    const released = new Promise<void>((r) => {
-      release = r;
-    });
-    let held!: () => void;
-    const isHeld = new Promise<void>((r) => {
-      held = r;
-    });
+    const released = signal();
+    const held = signal();
     const storing = db.uow.transaction(async (tx) => {
       await tx.cloudAccounts.getManyForUsage([cloudAccount.id]);
-      held();
-      await released;
+      held.fire();
+      await released.fired;
       order.push('usage stored');
     });
-    await isHeld;
+    await held.fired;
     const sealing = db.uow.transaction(async (tx) => {
       await tx.cloudAccounts.getManyForMetering([cloudAccount.id]);
       order.push('seal holds the account');
     });
     await new Promise((r) => setTimeout(r, 150));
     order.push('released');
-    release();
+    released.fire();
     await Promise.all([storing, sealing]);
     expect(order).toEqual(['released', 'usage stored', 'seal holds the account']);
   });
@@ -237,21 +240,15 @@ describe('concurrent writers', () => {
       const shared = mother.marketplaceEvent();
       const mine = mother.marketplaceEvent({ messageId: shared.messageId });
       const other = mother.marketplaceEvent();
-      let inserted!: () => void;
-      const insertedYet = new Promise<void>((r) => {
-        inserted = r;
-      });
-      let end!: () => void;
-      const ended = new Promise<void>((r) => {
-        end = r;
-      });
+      const inserted = signal();
+      const ended = signal();
       const first = db.uow.transaction(async (tx) => {
         await tx.marketplaceEvents.addUnlessStored([shared]);
-        inserted();
-        await ended;
+        inserted.fire();
+        await ended.fired;
         if (ending === 'rolls back') throw new Error('rolled back on purpose');
       });
-      await insertedYet;
+      await inserted.fired;
       let settled = false;
       const second = db.uow
         .transaction((tx) => tx.marketplaceEvents.addUnlessStored([other, mine]))
@@ -260,7 +257,7 @@ describe('concurrent writers', () => {
         });
       await new Promise((r) => setTimeout(r, 200));
       expect(settled).toBe(false); // waiting on the first transaction's row, not failing
-      end();
+      ended.fire();
       await (ending === 'commits' ? first : expect(first).rejects.toThrow('on purpose'));
       expect(await second).toEqual([
         { eventId: other.id, duplicate: false },
