@@ -580,12 +580,6 @@ export class Session {
     await this.run(() => this.raw(sql, [pgArray([...new Set(ids)])], 'all'));
   }
 
-  /** Drops rows a statement changed behind the identity map: the next read here loads them again. */
-  forgetRows<T extends Row>(schema: EntitySchema<T>, ids: readonly string[]): void {
-    const m = this.mapOf(schema as unknown as EntitySchema<Row>);
-    for (const id of ids) m.delete(id);
-  }
-
   /** Value of the `?::type[]` array parameter for `values` (PostgreSQL). */
   static pgArray(values: readonly unknown[]): string {
     return pgArray(values);

@@ -5,14 +5,12 @@ import {
   dueHour,
   HOUR_MS,
   licenseIdOf,
+  METERABLE_STATES,
   type MeteringSchedule,
-  type SubscriptionState,
 } from '@billing-center/core';
 import type { FilterQuery } from '@mikro-orm/core';
 import { CloudAccountSchema } from '../mapping/entity-schemas.js';
 import { Session } from '../session.js';
-
-const METERABLE: SubscriptionState[] = ['active', 'unsubscribe-pending'];
 
 export class MikroOrmCloudAccountRepository implements CloudAccountRepository {
   constructor(private readonly s: Session) {}
@@ -27,8 +25,8 @@ export class MikroOrmCloudAccountRepository implements CloudAccountRepository {
   /** Locked for update (PostgreSQL), after any usage write holding one of them commits (see the port). */
   async getManyForMetering(ids: readonly string[]) {
     if (this.s.dialect !== 'postgresql') return this.s.getMany(CloudAccountSchema, ids);
-    // read after the wait (a row changed meanwhile is read as committed), in id order (no deadlocks)
-    this.s.forgetRows(CloudAccountSchema, ids);
+    // in id order (no deadlocks); a seal reads its accounts first in its transaction, so what it gets is the
+    // row as committed after the wait
     return this.s.select(
       CloudAccountSchema,
       `select ${this.s.columns(CloudAccountSchema)} from "cloud_account" where "id" = any(?::text[]) order by "id" for update`,
@@ -91,12 +89,12 @@ export class MikroOrmCloudAccountRepository implements CloudAccountRepository {
                and (("metering_from" <= ? and ("metered_through" is null or "metered_through" <= ?))
                  or "final_flush_requested_at" is not null)
              order by "id" limit ?`,
-              [Session.pgArray(METERABLE), cursor ?? '', hourAgo, twoHoursAgo, batch],
+              [Session.pgArray(METERABLE_STATES), cursor ?? '', hourAgo, twoHoursAgo, batch],
             )
           : await this.s.find(
               CloudAccountSchema,
               {
-                state: { $in: METERABLE },
+                state: { $in: [...METERABLE_STATES] },
                 ...(cursor ? { id: { $gt: cursor } } : {}),
                 $or: [
                   {

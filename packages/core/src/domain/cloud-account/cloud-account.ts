@@ -1,5 +1,5 @@
 import { ValidationError } from '../../shared/domain-error.js';
-import { hourStart } from '../../shared/time.js';
+import { HOUR_MS, hourStart } from '../../shared/time.js';
 import type { AwsPartition } from '../site/site.js';
 import { type CustomerRef, licenseIdOf } from './customer-ref.js';
 
@@ -205,7 +205,7 @@ export class CloudAccount {
 
   /** Whether usage of bound workspaces is metered to AWS now. */
   get isMeterable(): boolean {
-    return this.state === 'active' || this.state === 'unsubscribe-pending';
+    return METERABLE_STATES.includes(this.state);
   }
 
   /** A workspace may be moved onto this account while it is pending (the SNS message may lag) or active. */
@@ -283,6 +283,9 @@ export class CloudAccount {
   }
 }
 
+/** States in which usage is billed to the account (its hours are sealed). */
+export const METERABLE_STATES: readonly SubscriptionState[] = ['active', 'unsubscribe-pending'];
+
 /** What deciding whether an account has an hour to seal reads of it (see `dueHour`). */
 export type MeteringSchedule = Pick<
   CloudAccount,
@@ -293,6 +296,16 @@ export type MeteringSchedule = Pick<
 export function nextHourToMeter(ca: Pick<CloudAccount, 'meteringFrom' | 'meteredThrough'>): Date {
   const afterSealed = ca.meteredThrough ? ca.meteredThrough.getTime() + 3_600_000 : 0;
   return new Date(Math.max(afterSealed, ca.meteringFrom.getTime()));
+}
+
+/** Which hour of `ca` is due for sealing at `now`, and whether it is the final partial hour; null if none. */
+export function dueHour(ca: MeteringSchedule, now: Date): { hour: Date; isFinal: boolean } | null {
+  if (!METERABLE_STATES.includes(ca.state)) return null;
+  const hour = nextHourToMeter(ca);
+  if (hour.getTime() + HOUR_MS <= now.getTime()) return { hour, isFinal: false };
+  const flushHour = ca.finalFlushRequestedAt ? hourStart(ca.finalFlushRequestedAt) : null;
+  if (flushHour && hour.getTime() <= flushHour.getTime()) return { hour, isFinal: true };
+  return null;
 }
 
 type MethodNames =

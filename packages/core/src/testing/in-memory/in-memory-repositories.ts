@@ -2,7 +2,7 @@ import type { Credential, CredentialKind } from '../../domain/access/credential.
 import type { Account } from '../../domain/account/account.js';
 import type { AuditEntry } from '../../domain/audit/audit-entry.js';
 import type { Binding } from '../../domain/binding/binding.js';
-import type { CloudAccount } from '../../domain/cloud-account/cloud-account.js';
+import { type CloudAccount, dueHour } from '../../domain/cloud-account/cloud-account.js';
 import { type CustomerRef, licenseIdOf } from '../../domain/cloud-account/customer-ref.js';
 import type { OutboxMessage } from '../../domain/events/outbox-message.js';
 import type { MarketplaceEvent } from '../../domain/marketplace-event/marketplace-event.js';
@@ -30,7 +30,6 @@ import type {
   WorkspaceFilter,
   WorkspaceRepository,
 } from '../../ports/repositories.js';
-import { HOUR_MS } from '../../shared/time.js';
 import type { TxTables } from './in-memory-database.js';
 
 const byTime =
@@ -160,11 +159,7 @@ class CloudAccounts implements CloudAccountRepository {
     return this.getMany(ids);
   }
   async listDueForMetering(now: Date, limit: number, afterId?: string | null) {
-    const due = (c: CloudAccount) =>
-      c.isMeterable &&
-      (c.nextHourToMeter.getTime() + HOUR_MS <= now.getTime() ||
-        (c.finalFlushRequestedAt !== null &&
-          c.nextHourToMeter.getTime() <= c.finalFlushRequestedAt.getTime()));
+    const due = (c: CloudAccount) => dueHour(c, now) !== null;
     // schedules are read-only views (the seal reads each account again): no copy each
     return this.t.cloudAccounts.scan(due, { afterId: afterId ?? null, limit, peek: true });
   }

@@ -1,14 +1,14 @@
 import {
   type CloudAccount,
+  dueHour,
   type MeteringSchedule,
-  nextHourToMeter,
 } from '../../domain/cloud-account/cloud-account.js';
 import { MeteringRecord, meteringDeadline } from '../../domain/metering/metering-record.js';
 import { allocate, rateHour } from '../../domain/metering/rating.js';
 import { RatingBook } from '../../domain/metering/rating-state.js';
 import type { PendingUsage } from '../../ports/repositories.js';
 import { isDomainError } from '../../shared/domain-error.js';
-import { HOUR_MS, hourStart } from '../../shared/time.js';
+import { hourStart } from '../../shared/time.js';
 import type { CoreContext } from '../core-context.js';
 import { Journal } from '../support/journal.js';
 
@@ -16,16 +16,6 @@ export interface PlanSummary {
   accounts: number;
   hours: number;
   records: number;
-}
-
-/** Which hour of `ca` is due for sealing at `now`, and whether it is the final partial hour; null if none. */
-export function dueHour(ca: MeteringSchedule, now: Date): { hour: Date; isFinal: boolean } | null {
-  if (ca.state !== 'active' && ca.state !== 'unsubscribe-pending') return null; // CloudAccount.isMeterable
-  const hour = nextHourToMeter(ca);
-  if (hour.getTime() + HOUR_MS <= now.getTime()) return { hour, isFinal: false };
-  const flushHour = ca.finalFlushRequestedAt ? hourStart(ca.finalFlushRequestedAt) : null;
-  if (flushHour && hour.getTime() <= flushHour.getTime()) return { hour, isFinal: true };
-  return null;
 }
 
 /**
