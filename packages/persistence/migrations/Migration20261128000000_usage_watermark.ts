@@ -43,11 +43,6 @@ export class Migration20261128000000_usage_watermark extends Migration {
       `update "cloud_account" c set "metered_usage_seq" = k.s from (select "cloud_account_id" as ca, max("usage_through_seq") as s from "metering_record" group by "cloud_account_id") k where c."id" = k.ca;`,
     );
     this.addSql(`update "usage_record" set "status" = 'pending' where "status" = 'metered';`);
-    // the defaults only filled the rows that existed; the application writes every value from now on
-    this.addSql(`alter table "cloud_account" alter column "metered_usage_seq" drop default;`);
-    this.addSql(
-      `alter table "metering_record" alter column "usage_after_seq" drop default, alter column "usage_through_seq" drop default;`,
-    );
     this.addSql(`drop index "usage_record_pending_payer_idx";`);
     this.addSql(`drop index "usage_record_metering_record_idx";`);
     this.addSql(`alter table "usage_record" drop column "metering_record_id", drop column "metered_hour";`);

@@ -120,6 +120,7 @@ export async function createPersistence(options: PersistenceOptions = {}): Promi
   const migrate = async (): Promise<string[]> => {
     if (target.kind === 'sqlite') {
       await orm.schema.updateSchema({ safe: true });
+      await upgradeSqliteData(orm.em.getConnection());
       return [];
     }
     const done = await orm.getMigrator().up();
@@ -156,4 +157,25 @@ export async function createPersistence(options: PersistenceOptions = {}): Promi
       await orm.close(true);
     },
   };
+}
+
+/**
+ * What PostgreSQL's migration 20261128000000_usage_watermark does to data, for a SQLite file made before it
+ * (its schema is updated by MikroORM, which adds columns but moves no data): usage stored without a `seq`
+ * is numbered (still pending, it is billed by the next seal), and rating states move into books. Rows
+ * already marked `metered` keep that status. Idempotent: a file already upgraded has nothing to change.
+ */
+async function upgradeSqliteData(connection: { execute(sql: string): Promise<unknown> }): Promise<void> {
+  await connection.execute('update "usage_record" set "seq" = rowid where "seq" is null');
+  const legacy = (await connection.execute(
+    `select 1 from sqlite_master where type = 'table' and name = 'rating_state'`,
+  )) as unknown[];
+  if (legacy.length === 0) return;
+  await connection.execute(
+    `insert or ignore into "rating_book" ("id", "states", "version")
+     select "cloud_account_id", json_group_array(json_object('workspaceId', "workspace_id", 'itemCode', "item_code",
+       'carry', "carry", 'denominator', "denominator", 'peakDay', "peak_day", 'peak', "peak")), 1
+     from (select * from "rating_state" order by "id") group by "cloud_account_id"`,
+  );
+  await connection.execute('drop table "rating_state"');
 }

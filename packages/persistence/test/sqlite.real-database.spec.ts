@@ -170,3 +170,50 @@ describe('embedded SQLite file', () => {
     );
   });
 });
+
+describe('a SQLite file made before the usage watermark (ADR 0009)', () => {
+  it('opens: the new columns are added, stored usage is numbered and rating states move into books', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'billing-center-legacy-')), 'legacy.sqlite');
+    const first = await createPersistence({ database: file });
+    const sql = (q: string) => first.orm.em.getConnection().execute(q);
+    // the shape of such a file: no watermark columns, usage without seq, states one row each
+    await sql(`insert into cloud_account (id, owner_account_id, provider, partition, product_code, free_trial,
+      state, state_changed_at, metering_from, entitlements, created_at, version, metered_usage_seq)
+      values ('ca-1', 'acc-1', 'aws-marketplace', 'aws', 'prod', 0, 'active', 0, 0, '[]', 0, 1, 0)`);
+    await sql('alter table cloud_account drop column metered_usage_seq');
+    await sql(`insert into usage_record (id, idempotency_key, workspace_id, item_code, hour, quantity, received_at,
+      payer_cloud_account_id, status, version) values ('u-1', 'k-1', 'ws-1', 'log-events', 0, 5, 0, 'ca-1', 'pending', 1)`);
+    await sql(`create table rating_state (id text primary key, cloud_account_id text, workspace_id text,
+      item_code text, carry text, denominator text, peak_day text, peak real, version integer)`);
+    await sql(
+      `insert into rating_state values ('ca-1|ws-1|hosts', 'ca-1', 'ws-1', 'hosts', '123', '10', '2026-11-02', 7, 1)`,
+    );
+    await first.close();
+
+    const again = await createPersistence({ database: file });
+    try {
+      const [ca, pending, books] = await again.uow.read(async (tx) => {
+        const c = await tx.cloudAccounts.get('ca-1');
+        return [
+          c,
+          await tx.usage.listPendingForPayers([c!], null),
+          await tx.ratingBooks.getMany(['ca-1']),
+        ] as const;
+      });
+      expect(ca?.meteredUsageSeq).toBe(0);
+      expect(pending.map((u) => [u.id, u.seq !== null && u.seq > 0])).toEqual([['u-1', true]]);
+      expect(books[0]?.states).toEqual([
+        {
+          workspaceId: 'ws-1',
+          itemCode: 'hosts',
+          carry: '123',
+          denominator: '10',
+          peakDay: '2026-11-02',
+          peak: 7,
+        },
+      ]);
+    } finally {
+      await again.close();
+    }
+  });
+});

@@ -51,7 +51,8 @@ const int = { type: 'integer' } as const;
 const version = { type: 'integer' } as const;
 const bool = { type: 'boolean' } as const;
 /** A usage sequence number: bigint in the database, a JavaScript number here (2^53 is far away). */
-const seqColumn = { type: new BigIntType('number') } as const;
+// default 0: SQLite adds such a column to a file made before it only with a default (PostgreSQL's migration too)
+const seqColumn = { type: new BigIntType('number'), default: 0 } as const;
 
 export const AccountSchema = schema<Account>({
   class: Account,
@@ -200,7 +201,7 @@ export const UsageRecordSchema = schema<UsageRecord>({
     status: str(16),
     reason: optStr(32),
     // assigned by the database as the row is stored (ADR 0009); null only on an object not yet stored
-    seq: { ...seqColumn, nullable: true },
+    seq: { type: new BigIntType('number'), nullable: true },
     version,
   },
   uniques: [{ name: 'usage_record_idempotency_key_unique', properties: ['idempotencyKey'] }],
