@@ -32,8 +32,11 @@ export class UsageRecord {
   receivedAt!: Date;
   /** The cloud account that paid for the workspace in `hour`, fixed at ingestion (bindings never change past hours). */
   payerCloudAccountId!: string | null;
-  /** Stored: `pending`, `billing-center` or `not-billable`; see `reportedStatus` for `metered`. */
-  status!: Exclude<UsageStatus, 'metered'>;
+  /**
+   * Stored: `pending`, `billing-center` or `not-billable`; `metered` is reported (`reportedStatus`). Rows
+   * metered before ADR 0009 keep a stored `metered`, which they are reported as.
+   */
+  status!: UsageStatus;
   reason!: NotBillableReason | null;
   /**
    * Position in the order usage was stored, assigned by the store when the row is committed (null before):
