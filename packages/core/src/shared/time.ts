@@ -6,7 +6,16 @@ export const hourStart = (t: Date): Date => new Date(Math.floor(t.getTime() / HO
 /** The next UTC hour boundary strictly after `t` (a change at 10:00:00.000 takes effect at 11:00). */
 export const nextHour = (t: Date): Date => new Date(Math.floor(t.getTime() / HOUR_MS) * HOUR_MS + HOUR_MS);
 export const addMs = (t: Date, ms: number): Date => new Date(t.getTime() + ms);
-export const utcDayKey = (t: Date): string => t.toISOString().slice(0, 10);
+
+let lastDay: { start: number; key: string } = { start: Number.NaN, key: '' };
+/** "YYYY-MM-DD" of `t` in UTC. The planner asks for the same few days over and over: the last is kept. */
+export const utcDayKey = (t: Date): string => {
+  const ms = t.getTime();
+  if (ms - lastDay.start >= 0 && ms - lastDay.start < DAY_MS) return lastDay.key;
+  const key = t.toISOString().slice(0, 10);
+  lastDay = { start: Date.UTC(t.getUTCFullYear(), t.getUTCMonth(), t.getUTCDate()), key };
+  return key;
+};
 
 /**
  * Calendar month of `t` in an IANA time zone, as "YYYY-MM". The once-a-month rule counts months in the

@@ -7,6 +7,7 @@ import { PricingCatalog, type PricingCatalogFile } from '../../src/domain/pricin
 import type { AwsPartition } from '../../src/domain/site/site.js';
 import { item, testCatalogFile } from './catalogs.js';
 import { FC_NUM_RUNS, HOUR, utc } from './helpers.js';
+import { referenceRateHour } from './reference-rating.js';
 
 const MAX = BigInt(MAX_RECORD_QUANTITY);
 const DAY1 = utc('2026-11-02T00:00:00Z');
@@ -403,6 +404,91 @@ describe('rating conserves every unit (properties)', () => {
         expect(tagged).toBe(nonZero > MAX_ALLOCATIONS ? MAX_ALLOCATIONS - 1 : nonZero);
       }),
       { numRuns: Math.max(1, Math.floor(FC_NUM_RUNS / 10)) },
+    );
+  });
+});
+
+describe('rateHour against the all-bigint reference (property)', () => {
+  /** mostly small figures, sometimes near or past 2^53, where the number path must give way */
+  const quantity = fc.oneof(
+    { weight: 6, arbitrary: fc.integer({ min: 0, max: 100_000 }) },
+    { weight: 2, arbitrary: fc.integer({ min: 0, max: 2 ** 40 }) },
+    { weight: 1, arbitrary: fc.integer({ min: 2 ** 50, max: Number.MAX_SAFE_INTEGER }) },
+  );
+  const price = fc.oneof(
+    fc.constantFrom('0', '0.000001', '0.5', '1.2', '3'),
+    fc
+      .bigInt({ min: 0n, max: 999_999_999_999_999n })
+      .map((m) => `${m / 1_000_000n}.${(m % 1_000_000n).toString().padStart(6, '0')}`),
+  );
+  const catalogFile = fc
+    .record({
+      logsUnit: fc.integer({ min: 1, max: 1_000_000 }),
+      hostsUnit: fc.integer({ min: 1, max: 100 }),
+      spansUnit: fc.integer({ min: 1, max: 1_000_000 }),
+      spansPrice: price,
+      seriesPrice: price,
+      minorDigits: fc.integer({ min: 0, max: 4 }),
+    })
+    .map(
+      (o): PricingCatalogFile => ({
+        ...testCatalogFile(),
+        currencies: { USD: { minorDigits: o.minorDigits }, CNY: { minorDigits: 2 } },
+        items: [
+          item({ code: 'logs', unitSize: o.logsUnit, aggregation: 'sum', dimension: 'log_units' }),
+          item({ code: 'hosts', unitSize: o.hostsUnit, aggregation: 'max', dimension: 'host_units' }),
+          item({
+            code: 'spans',
+            unitSize: o.spansUnit,
+            aggregation: 'sum',
+            dimension: 'usage_cost',
+            prices: { USD: o.spansPrice, CNY: '3' },
+          }),
+          item({
+            code: 'series',
+            unitSize: 10,
+            aggregation: 'max',
+            dimension: 'usage_cost',
+            prices: { USD: o.seriesPrice, CNY: '1.5' },
+          }),
+        ],
+      }),
+    );
+  const reading = fc.record({
+    workspaceId: fc.constantFrom('ws-a', 'ws-b', 'ws-c'),
+    itemCode: fc.constantFrom('logs', 'hosts', 'spans', 'series', 'gone'),
+    quantity,
+  });
+  /** each hour: its readings, and whether the catalog changes (a price or unit-size change) before it */
+  const hour = fc.record({
+    readings: fc.array(reading, { maxLength: 12 }),
+    newCatalog: fc.option(catalogFile),
+  });
+
+  it('gives the same quantities and leaves the same states, hour after hour, across days and price changes', () => {
+    fc.assert(
+      fc.property(catalogFile, fc.array(hour, { minLength: 1, maxLength: 30 }), (first, hours) => {
+        const fast = RatingBook.empty('ca-1');
+        const slow = RatingBook.empty('ca-1');
+        let c = new PricingCatalog(first);
+        hours.forEach((hr, i) => {
+          if (hr.newCatalog) c = new PricingCatalog(hr.newCatalog);
+          const at = h(i * 5); // several hours apart: days go by
+          const input = {
+            catalog: c,
+            partition: 'aws' as const,
+            hour: at,
+            siteOf: () => 'us1',
+            usage: hr.readings,
+          };
+          const got = rateHour({ ...input, state: (ws, it) => fast.state(ws, it) });
+          const want = referenceRateHour({ ...input, state: (ws, it) => slow.state(ws, it) });
+          expect(got.byDimension).toEqual(want.byDimension);
+          expect(got.touched).toEqual(want.touched);
+          expect(fast.states).toEqual(slow.states);
+        });
+      }),
+      { numRuns: FC_NUM_RUNS },
     );
   });
 });

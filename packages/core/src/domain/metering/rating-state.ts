@@ -12,6 +12,9 @@ export interface RatingState {
   peak: number;
 }
 
+/** Books with up to this many states are searched by a scan. */
+const SCAN_LIMIT = 16;
+
 /** Lookup by (workspace, item), built on first use; kept beside the book so that copies rebuild their own. */
 const indexes = new WeakMap<RatingBook, { of: RatingState[]; byKey: Map<string, RatingState> }>();
 
@@ -36,12 +39,18 @@ export class RatingBook {
   }
 
   find(workspaceId: string, itemCode: string): RatingState | undefined {
+    const states = this.states;
+    if (states.length <= SCAN_LIMIT) {
+      // most books are small: a scan is faster than building and keeping an index
+      for (let i = 0; i < states.length; i++) {
+        const s = states[i] as RatingState;
+        if (s.workspaceId === workspaceId && s.itemCode === itemCode) return s;
+      }
+      return undefined;
+    }
     let index = indexes.get(this);
-    if (!index || index.of !== this.states || index.byKey.size !== this.states.length) {
-      index = {
-        of: this.states,
-        byKey: new Map(this.states.map((s) => [`${s.workspaceId}|${s.itemCode}`, s])),
-      };
+    if (!index || index.of !== states || index.byKey.size !== states.length) {
+      index = { of: states, byKey: new Map(states.map((s) => [`${s.workspaceId}|${s.itemCode}`, s])) };
       indexes.set(this, index);
     }
     return index.byKey.get(`${workspaceId}|${itemCode}`);

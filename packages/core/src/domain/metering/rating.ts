@@ -1,5 +1,5 @@
 import { utcDayKey } from '../../shared/time.js';
-import type { PricingCatalog } from '../pricing/pricing-catalog.js';
+import type { BillingItem, PricingCatalog, RatingRate } from '../pricing/pricing-catalog.js';
 import type { AwsPartition } from '../site/site.js';
 import { type Allocation, MAX_ALLOCATIONS, MAX_RECORD_QUANTITY } from './metering-record.js';
 import type { RatingState } from './rating-state.js';
@@ -28,54 +28,144 @@ export interface RatedHour {
   touched: string[];
 }
 
+/** One (workspace, item) of the hour: its aggregated raw quantity (a number while exact, else a bigint). */
+interface Aggregate {
+  workspaceId: string;
+  itemCode: string;
+  item: BillingItem;
+  value: number | bigint;
+}
+
+/** Past this many (workspace, item) pairs an hour's aggregates are found through a Map, not a scan. */
+const SCAN_LIMIT = 24;
+
 /**
  * Rate one hour of one account exactly. `sum` items bill the hour's total; `max` items bill the rise of
  * the day's running maximum, so a day's total equals its maximum. Amounts are exact rationals: the whole
  * part is billed now, the remainder is carried to the next hour, so nothing is ever lost to rounding.
+ *
+ * The planner rates every account every hour, so this is written for speed: while every figure is a safe
+ * integer (they nearly always are) the arithmetic is done on numbers, which is exact there; otherwise, or
+ * on a price change, on bigints. Both give the same result (a property test compares them).
  */
 export function rateHour(input: RateHourInput): RatedHour {
   const { catalog } = input;
   const day = utcDayKey(input.hour);
-  const agg = new Map<string, { workspaceId: string; itemCode: string; value: bigint }>();
+  const aggs: Aggregate[] = [];
+  let index: Map<string, Aggregate> | null = null;
   for (const u of input.usage) {
     const item = catalog.item(u.itemCode);
     if (!item) continue; // refused at ingestion; a catalog edit cannot make old usage crash the planner
-    const key = `${u.workspaceId}|${u.itemCode}`;
-    const q = BigInt(u.quantity);
-    const a = agg.get(key);
-    if (!a) agg.set(key, { workspaceId: u.workspaceId, itemCode: u.itemCode, value: q });
-    else a.value = item.aggregation === 'sum' ? a.value + q : q > a.value ? q : a.value;
+    let a: Aggregate | undefined;
+    if (index) a = index.get(`${u.workspaceId}|${u.itemCode}`);
+    else {
+      for (let i = 0; i < aggs.length; i++) {
+        const x = aggs[i] as Aggregate;
+        if (x.workspaceId === u.workspaceId && x.itemCode === u.itemCode) {
+          a = x;
+          break;
+        }
+      }
+    }
+    if (!a) {
+      a = { workspaceId: u.workspaceId, itemCode: u.itemCode, item, value: u.quantity };
+      aggs.push(a);
+      if (index) index.set(`${u.workspaceId}|${u.itemCode}`, a);
+      else if (aggs.length > SCAN_LIMIT)
+        index = new Map(aggs.map((x) => [`${x.workspaceId}|${x.itemCode}`, x]));
+      continue;
+    }
+    a.value = combine(item.aggregation, a.value, u.quantity);
   }
   const byDimension = new Map<string, Map<string, bigint>>();
   for (const d of catalog.dimensions) byDimension.set(d.name, new Map());
   const touched: string[] = [];
-  for (const a of agg.values()) {
-    const item = catalog.item(a.itemCode);
-    if (!item) continue;
+  for (const a of aggs) {
     const st = input.state(a.workspaceId, a.itemCode);
-    const rate = catalog.rate(a.itemCode, input.siteOf(a.workspaceId), input.partition);
-    let carry = BigInt(st.carry);
-    const oldDen = BigInt(st.denominator);
-    if (oldDen !== rate.denominator) carry = (carry * rate.denominator) / oldDen; // a price change rescales the fraction
-    let raw = a.value;
-    if (item.aggregation === 'max') {
-      const peak = st.peakDay === day ? BigInt(st.peak) : 0n;
-      raw = a.value > peak ? a.value - peak : 0n;
-      st.peakDay = day;
-      st.peak = Number(a.value > peak ? a.value : peak);
-    }
-    const total = carry + raw * rate.numeratorPerUnit;
-    const whole = total / rate.denominator;
-    st.carry = (total % rate.denominator).toString();
-    st.denominator = rate.denominator.toString();
+    const rate = catalog.ratingRate(a.itemCode, input.siteOf(a.workspaceId), input.partition);
+    const whole = rateOne(a, st, rate, day);
     touched.push(`${a.workspaceId}|${a.itemCode}`);
-    if (whole > 0n) {
-      const dim = byDimension.get(item.dimension) as Map<string, bigint>;
-      dim.set(a.workspaceId, (dim.get(a.workspaceId) ?? 0n) + whole);
+    if (whole > 0) {
+      const dim = byDimension.get(a.item.dimension) as Map<string, bigint>;
+      const w = BigInt(whole);
+      const before = dim.get(a.workspaceId);
+      dim.set(a.workspaceId, before === undefined ? w : before + w);
     }
   }
-  capDimensions(input, byDimension, agg);
+  capDimensions(input, byDimension, aggs);
   return { byDimension, touched };
+}
+
+/** The hour's aggregate after one more reading: the sum, or the largest. */
+function combine(aggregation: 'sum' | 'max', value: number | bigint, q: number): number | bigint {
+  if (aggregation === 'max') return q > value ? q : value;
+  if (typeof value === 'number') {
+    const sum = value + q;
+    return Number.isSafeInteger(sum) ? sum : BigInt(value) + BigInt(q);
+  }
+  return value + BigInt(q);
+}
+
+/** Longest decimal string that is always a safe integer. */
+const SAFE_DIGITS = 15;
+
+/**
+ * Rate one (workspace, item) aggregate against its state, which it updates in place (carry, denominator,
+ * running maximum). Returns the whole quantity billed this hour.
+ */
+function rateOne(a: Aggregate, st: RatingState, rate: RatingRate, day: string): number | bigint {
+  const value = a.value;
+  // a carry of 0 is 0 over any denominator; any other carried fraction over another one is rescaled below
+  const sameDenominator = st.denominator === rate.denominatorText || st.carry === '0';
+  if (
+    rate.numerator !== null &&
+    typeof value === 'number' &&
+    sameDenominator &&
+    st.carry.length <= SAFE_DIGITS
+  ) {
+    const num = rate.numerator;
+    const den = rate.denominator as number;
+    const carry = Number(st.carry);
+    let raw = value;
+    let peak = 0;
+    if (a.item.aggregation === 'max') {
+      peak = st.peakDay === day ? st.peak : 0;
+      raw = value > peak ? value - peak : 0;
+    }
+    // Exact when the result is a safe integer: a product or sum past 2^53 - 1 can only round to 2^53 or
+    // more, which is not safe. Then % is exact, and so is dividing the exact multiple total - remainder.
+    const total = carry + raw * num;
+    if (Number.isSafeInteger(total)) {
+      const remainder = total % den;
+      if (a.item.aggregation === 'max') {
+        st.peakDay = day;
+        st.peak = value > peak ? value : peak;
+      }
+      st.carry = remainder === carry ? st.carry : String(remainder);
+      st.denominator = rate.denominatorText;
+      return (total - remainder) / den;
+    }
+  }
+  return rateOneExactly(a, st, rate, day);
+}
+
+/** The same as `rateOne`, on bigints: any size, and a price change that rescales the carried fraction. */
+function rateOneExactly(a: Aggregate, st: RatingState, rate: RatingRate, day: string): bigint {
+  let carry = BigInt(st.carry);
+  const oldDen = BigInt(st.denominator);
+  if (oldDen !== rate.exact.denominator) carry = (carry * rate.exact.denominator) / oldDen; // a price change rescales the fraction
+  const value = BigInt(a.value);
+  let raw = value;
+  if (a.item.aggregation === 'max') {
+    const peak = st.peakDay === day ? BigInt(st.peak) : 0n;
+    raw = value > peak ? value - peak : 0n;
+    st.peakDay = day;
+    st.peak = Number(value > peak ? value : peak);
+  }
+  const total = carry + raw * rate.exact.numeratorPerUnit;
+  st.carry = (total % rate.exact.denominator).toString();
+  st.denominator = rate.denominatorText;
+  return total / rate.exact.denominator;
 }
 
 /**
@@ -85,7 +175,7 @@ export function rateHour(input: RateHourInput): RatedHour {
 function capDimensions(
   input: RateHourInput,
   byDimension: Map<string, Map<string, bigint>>,
-  agg: Map<string, { workspaceId: string; itemCode: string }>,
+  aggs: readonly Aggregate[],
 ): void {
   const max = BigInt(MAX_RECORD_QUANTITY);
   for (const [dimension, parts] of byDimension) {
@@ -97,7 +187,7 @@ function capDimensions(
     for (const [ws, v] of largest) {
       if (excess === 0n) break;
       const take = v < excess ? v : excess;
-      const carrier = [...agg.values()].find(
+      const carrier = aggs.find(
         (a) => a.workspaceId === ws && input.catalog.item(a.itemCode)?.dimension === dimension,
       );
       if (!carrier) continue;
@@ -114,10 +204,16 @@ function capDimensions(
  * AWS's limit the smallest parts are pooled into one untagged remainder.
  */
 export function allocate(parts: Map<string, bigint>): { quantity: number; allocations: Allocation[] } {
-  const entries = [...parts.entries()].filter(([, q]) => q > 0n);
+  const entries: Array<[string, bigint]> = [];
   let quantity = 0n;
-  for (const [, q] of entries) quantity += q;
-  entries.sort((a, b) => (a[1] === b[1] ? (a[0] < b[0] ? -1 : 1) : a[1] > b[1] ? -1 : 1));
+  for (const e of parts) {
+    if (e[1] > 0n) {
+      entries.push(e);
+      quantity += e[1];
+    }
+  }
+  if (entries.length > 1)
+    entries.sort((a, b) => (a[1] === b[1] ? (a[0] < b[0] ? -1 : 1) : a[1] > b[1] ? -1 : 1));
   let allocations: Allocation[] = entries.map(([workspaceId, q]) => ({ workspaceId, quantity: Number(q) }));
   if (allocations.length > MAX_ALLOCATIONS) {
     const kept = allocations.slice(0, MAX_ALLOCATIONS - 1);

@@ -56,6 +56,17 @@ export interface ItemRate {
   denominator: bigint;
 }
 
+/**
+ * An item's rate as rating uses it: the exact fraction, the same as numbers when both are safe integers
+ * (rating's fast path; null otherwise), and the denominator as rating states store it.
+ */
+export interface RatingRate {
+  exact: ItemRate;
+  numerator: number | null;
+  denominator: number | null;
+  denominatorText: string;
+}
+
 /** Validated, indexed catalog. Throws `invalid-catalog` with the offending field on any inconsistency. */
 export class PricingCatalog {
   readonly items: ReadonlyMap<string, BillingItem>;
@@ -63,6 +74,8 @@ export class PricingCatalog {
   readonly meteringWindowHours: number;
   private readonly dimensionByName: ReadonlyMap<string, DimensionDef>;
   private readonly rateCache = new Map<string, ItemRate>();
+  /** item → site → [aws, aws-cn]: looked up for every rated (workspace, item), without building a key */
+  private readonly ratingRates = new Map<string, Map<string, [RatingRate | null, RatingRate | null]>>();
 
   constructor(readonly file: PricingCatalogFile) {
     const fail = (msg: string): never => {
@@ -174,6 +187,35 @@ export class PricingCatalog {
       };
     }
     this.rateCache.set(key, r);
+    return r;
+  }
+
+  /** `rate` for rating (see RatingRate), cached. */
+  ratingRate(itemCode: string, siteId: string, partition: AwsPartition): RatingRate {
+    let bySite = this.ratingRates.get(itemCode);
+    if (!bySite) {
+      bySite = new Map();
+      this.ratingRates.set(itemCode, bySite);
+    }
+    let pair = bySite.get(siteId);
+    if (!pair) {
+      pair = [null, null];
+      bySite.set(siteId, pair);
+    }
+    const slot = partition === 'aws' ? 0 : 1;
+    const cached = pair[slot];
+    if (cached) return cached;
+    const exact = this.rate(itemCode, siteId, partition);
+    const safe = (n: bigint) => (n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : null);
+    const numerator = safe(exact.numeratorPerUnit);
+    const denominator = safe(exact.denominator);
+    const r: RatingRate = {
+      exact,
+      numerator: numerator !== null && denominator !== null ? numerator : null,
+      denominator,
+      denominatorText: exact.denominator.toString(),
+    };
+    pair[slot] = r;
     return r;
   }
 }

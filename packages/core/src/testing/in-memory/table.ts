@@ -3,10 +3,75 @@ import { ConcurrencyConflict, ConflictError } from '../../shared/domain-error.js
 /**
  * Copy of a row: a new object with the same prototype; arrays and plain objects inside are copied too.
  * Dates are shared: the domain never mutates a Date, it assigns a new one.
+ *
+ * Every read and write of the in-memory database copies a row, so this is its hottest code. Instances of a
+ * class (the entities) are copied by a function compiled for the class's fields: property reads and writes
+ * by name, which V8 makes fast, where a generic loop over keys is several times slower. A class's instances
+ * all have the fields it declares, in order (ES2022 class fields); an instance that does not (a field added
+ * or removed by hand) is copied by the generic loop, so nothing is ever left out.
  */
 export function cloneDeep<T>(value: T): T {
   if (value === null || typeof value !== 'object' || value instanceof Date) return value;
-  if (Array.isArray(value)) return value.map(cloneDeep) as T;
+  if (Array.isArray(value)) {
+    const out = new Array(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = cloneDeep(value[i]);
+    return out as T;
+  }
+  const proto = Object.getPrototypeOf(value) as object | null;
+  if (proto === Object.prototype || proto === null) return clonePlain(value as Record<string, unknown>) as T;
+  let cloner = cloners.get(proto);
+  if (!cloner) {
+    cloner = compileCloner(proto, Object.keys(value));
+    cloners.set(proto, cloner);
+  }
+  return (cloner.fits(value) ? cloner.clone(value) : cloneGeneric(value)) as T;
+}
+
+interface Cloner {
+  /** whether `value` has exactly the fields the cloner copies (same count; each read by name) */
+  fits(value: object): boolean;
+  clone(value: object): object;
+}
+const cloners = new WeakMap<object, Cloner>();
+
+function compileCloner(proto: object, keys: readonly string[]): Cloner {
+  const body = keys
+    .map((k) => {
+      const key = JSON.stringify(k);
+      return `v = s[${key}]; o[${key}] = v === null || typeof v !== 'object' || v instanceof Date ? v : deep(v);`;
+    })
+    .join('\n');
+  // keys are data (a row's own property names): quoted by JSON.stringify, never spliced in as code
+  const clone = new Function(
+    'deep',
+    'P',
+    `return function clone(s) { const o = Object.create(P); let v;\n${body}\nreturn o; };`,
+  )(cloneDeep, proto) as (value: object) => object;
+  const count = keys.length;
+  const known = new Set(keys);
+  // same number of own enumerable fields, each one of the compiled ones: then they are the same fields
+  const fits = (value: object) => {
+    let n = 0;
+    for (const k in value) {
+      if (!known.has(k) || !Object.hasOwn(value, k)) return false;
+      n += 1;
+    }
+    return n === count;
+  };
+  return { fits, clone };
+}
+
+/** A plain object: a shallow copy (fast in V8), then copies of what is inside. */
+function clonePlain(value: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...value };
+  for (const k in out) {
+    const v = out[k];
+    if (v !== null && typeof v === 'object' && !(v instanceof Date)) out[k] = cloneDeep(v);
+  }
+  return out;
+}
+
+function cloneGeneric<T>(value: T): T {
   const out = Object.create(Object.getPrototypeOf(value));
   for (const k in value) {
     const v = (value as Record<string, unknown>)[k];
