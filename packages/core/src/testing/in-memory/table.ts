@@ -18,7 +18,8 @@ export function cloneDeep<T>(value: T): T {
     return out as T;
   }
   const proto = Object.getPrototypeOf(value) as object | null;
-  if (proto === Object.prototype || proto === null) return clonePlain(value as Record<string, unknown>) as T;
+  if (proto === Object.prototype) return clonePlain(value as Record<string, unknown>) as T;
+  if (proto === null) return cloneGeneric(value);
   let cloner = cloners.get(proto);
   if (!cloner) {
     cloner = compileCloner(proto, Object.keys(value));
