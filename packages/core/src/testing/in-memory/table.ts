@@ -102,47 +102,83 @@ const keysOf = <T>(fn: KeyFn<T>, row: T): readonly string[] => {
 const sameKeys = (a: readonly string[], b: readonly string[]) =>
   a.length === b.length && a.every((k, i) => k === b[i]);
 
+/**
+ * Where a committed row lives: one object for the row's whole life (`row` is replaced by each commit,
+ * null once the row is removed). Indexes and transactions hold slots, not ids: in a table of a million rows
+ * every lookup by id is a walk through memory the processor has not cached, and the planner would pay
+ * several per account.
+ */
+export interface Slot<T> {
+  row: T | null;
+}
+
 /** Committed rows of one table with maintained secondary indexes. */
 export class Table<T extends Row> {
-  readonly rows = new Map<string, T>();
-  readonly indexList: Array<{ name: string; fn: KeyFn<T>; map: Map<string, Set<string>> }>;
-  readonly uniqueList: Array<{ name: string; fn: (row: T) => string | null; map: Map<string, string> }>;
-  private readonly byName = new Map<string, Map<string, Set<string>>>();
-  private readonly uniqueByName = new Map<string, Map<string, string>>();
-  private sortedIds: string[] | null = null;
+  private readonly slots = new Map<string, Slot<T>>();
+  readonly indexList: Array<{ name: string; fn: KeyFn<T>; map: Map<string, Set<Slot<T>>> }>;
+  readonly uniqueList: Array<{ name: string; fn: (row: T) => string | null; map: Map<string, Slot<T>> }>;
+  private readonly byName = new Map<string, Map<string, Set<Slot<T>>>>();
+  private readonly uniqueByName = new Map<string, Map<string, Slot<T>>>();
+  private order: { ids: string[]; slots: Slot<T>[] } | null = null;
   private lastSeq = 0;
+  /** Counts the commits that changed this table: a transaction whose checks saw the same count need not repeat them. */
+  commits = 0;
+  /** The committed rows by id (read-only). */
+  readonly rows: ReadonlyMap<string, T>;
 
   constructor(readonly spec: TableSpec<T>) {
     this.indexList = Object.entries(spec.indexes ?? {}).map(([name, fn]) => ({ name, fn, map: new Map() }));
     this.uniqueList = Object.entries(spec.unique ?? {}).map(([name, fn]) => ({ name, fn, map: new Map() }));
     for (const i of this.indexList) this.byName.set(i.name, i.map);
     for (const u of this.uniqueList) this.uniqueByName.set(u.name, u.map);
+    this.rows = new RowsView(this.slots);
   }
 
-  lookup(index: string, key: string): Iterable<string> {
+  slot(id: string): Slot<T> | undefined {
+    return this.slots.get(id);
+  }
+
+  lookup(index: string, key: string): Iterable<Slot<T>> {
     return this.byName.get(index)?.get(key) ?? [];
   }
 
-  uniqueOwner(name: string, key: string): string | undefined {
+  uniqueOwner(name: string, key: string): Slot<T> | undefined {
     return this.uniqueByName.get(name)?.get(key);
   }
 
-  /** Ids in ascending order (for cursor pagination). */
-  ids(): string[] {
-    if (!this.sortedIds) this.sortedIds = [...this.rows.keys()].sort();
-    return this.sortedIds;
+  /** Ids in ascending order (for cursor pagination), with their slots at the same positions. */
+  ordered(): { ids: string[]; slots: Slot<T>[] } {
+    if (!this.order) {
+      const ids = [...this.slots.keys()].sort();
+      this.order = { ids, slots: ids.map((id) => this.slots.get(id) as Slot<T>) };
+    }
+    return this.order;
   }
 
-  put(row: T): void {
-    const old = this.rows.get(row.id);
-    if (!old) this.sortedIds = null;
+  /** Ids in ascending order. */
+  ids(): string[] {
+    return this.ordered().ids;
+  }
+
+  /** Store `row` (new, or replacing the committed one); `known`: its slot, when the caller has it. */
+  put(row: T, known?: Slot<T>): void {
+    const slot = known && known.row !== null ? known : this.slots.get(row.id);
+    const old = slot ? slot.row : null;
     const seqField = this.spec.sequence;
     if (seqField) {
       const r = row as unknown as Record<string, number | null>;
       if (r[seqField] === null || r[seqField] === undefined) r[seqField] = ++this.lastSeq;
       else this.lastSeq = Math.max(this.lastSeq, r[seqField] as number);
     }
-    this.rows.set(row.id, row);
+    let at: Slot<T>;
+    if (slot) {
+      slot.row = row;
+      at = slot;
+    } else {
+      at = { row };
+      this.slots.set(row.id, at);
+      this.order = null;
+    }
     for (const { fn, map } of this.indexList) {
       const rawBefore = old ? fn(old) : null;
       const rawAfter = fn(row);
@@ -152,40 +188,71 @@ export class Table<T extends Row> {
       if (sameKeys(before, after)) continue;
       for (const k of before) {
         const set = map.get(k);
-        set?.delete(row.id);
+        set?.delete(at);
         if (set && set.size === 0) map.delete(k);
       }
       for (const k of after) {
         const set = map.get(k);
-        if (set) set.add(row.id);
-        else map.set(k, new Set([row.id]));
+        if (set) set.add(at);
+        else map.set(k, new Set([at]));
       }
     }
     for (const { fn, map } of this.uniqueList) {
       const before = old ? fn(old) : null;
       const after = fn(row);
       if (before === after) continue;
-      if (before !== null && map.get(before) === row.id) map.delete(before);
-      if (after !== null) map.set(after, row.id);
+      if (before !== null && map.get(before) === at) map.delete(before);
+      if (after !== null) map.set(after, at);
     }
   }
 
   remove(id: string): void {
-    const old = this.rows.get(id);
-    if (!old) return;
+    const slot = this.slots.get(id);
+    const old = slot?.row;
+    if (!slot || !old) return;
     for (const { fn, map } of this.indexList) {
       for (const k of keysOf(fn, old)) {
         const set = map.get(k);
-        set?.delete(id);
+        set?.delete(slot);
         if (set && set.size === 0) map.delete(k);
       }
     }
     for (const { fn, map } of this.uniqueList) {
       const k = fn(old);
-      if (k !== null && map.get(k) === id) map.delete(k);
+      if (k !== null && map.get(k) === slot) map.delete(k);
     }
-    this.rows.delete(id);
-    this.sortedIds = null;
+    this.slots.delete(id);
+    slot.row = null;
+    this.order = null;
+  }
+}
+
+/** The committed rows of a table as a read-only Map (for tests that look at what was stored). */
+class RowsView<T extends Row> implements ReadonlyMap<string, T> {
+  constructor(private readonly slots: Map<string, Slot<T>>) {}
+  get size() {
+    return this.slots.size;
+  }
+  get(id: string): T | undefined {
+    return this.slots.get(id)?.row ?? undefined;
+  }
+  has(id: string): boolean {
+    return this.slots.has(id);
+  }
+  *entries(): MapIterator<[string, T]> {
+    for (const [id, slot] of this.slots) yield [id, slot.row as T];
+  }
+  keys(): MapIterator<string> {
+    return this.slots.keys();
+  }
+  *values(): MapIterator<T> {
+    for (const slot of this.slots.values()) yield slot.row as T;
+  }
+  [Symbol.iterator](): MapIterator<[string, T]> {
+    return this.entries();
+  }
+  forEach(fn: (value: T, key: string, map: ReadonlyMap<string, T>) => void): void {
+    for (const [id, slot] of this.slots) fn(slot.row as T, id, this);
   }
 }
 
@@ -195,6 +262,12 @@ export const duplicateKey = (table: string, constraint: string) =>
     constraint,
   });
 
+/** What a transaction saw of a committed row: its slot (null: there was none) and the version it had. */
+interface Seen<T> {
+  slot: Slot<T> | null;
+  version: number | undefined;
+}
+
 /**
  * One transaction's view of a table: an identity map over the committed rows plus a write set, applied
  * atomically at commit after an optimistic version check.
@@ -203,11 +276,13 @@ export class TxTable<T extends Row> {
   private readonly loaded = new Map<string, T>();
   private readonly writes = new Map<string, T | null>();
   private readonly inserted = new Set<string>();
-  /** committed version seen when the row was first read (optimistic check at commit) */
-  private readonly seenVersion = new Map<string, number | undefined>();
+  /** committed row seen when the row was first read or written (optimistic check at commit) */
+  private readonly seen = new Map<string, Seen<T>>();
   /** index and unique keys of the rows written here, so lookups need not scan the write set */
   private readonly writtenIndex = new Map<string, Map<string, Set<string>>>();
   private readonly writtenUnique = new Map<string, Map<string, string>>();
+  /** the table's commit count when this transaction first checked an insert against it */
+  private insertsCheckedAt: number | null = null;
 
   constructor(
     readonly table: Table<T>,
@@ -217,19 +292,40 @@ export class TxTable<T extends Row> {
   get(id: string): T | null {
     const hit = this.loaded.get(id);
     if (hit) return hit;
-    if (this.writes.has(id)) {
-      const w = this.writes.get(id);
-      if (!w) return null;
-      const c = cloneDeep(w);
-      this.loaded.set(id, c);
-      return c;
-    }
-    const base = this.table.rows.get(id);
+    if (this.writes.has(id)) return this.copyOfWrite(id);
+    const slot = this.table.slot(id);
+    return slot ? this.copyOfCommitted(id, slot) : null;
+  }
+
+  private copyOfWrite(id: string): T | null {
+    const w = this.writes.get(id);
+    if (!w) return null;
+    const c = cloneDeep(w);
+    this.loaded.set(id, c);
+    return c;
+  }
+
+  /** This transaction's copy of a committed row it has neither read nor written yet. */
+  private copyOfCommitted(id: string, slot: Slot<T>): T | null {
+    const base = slot.row;
     if (!base) return null;
     const c = cloneDeep(base);
     this.loaded.set(id, c);
-    if (!this.seenVersion.has(id)) this.seenVersion.set(id, base.version);
+    if (!this.seen.has(id)) this.seen.set(id, { slot, version: base.version });
     return c;
+  }
+
+  /** The row in `slot` as this transaction sees it (its own copy, its write, or the committed row). */
+  private fromSlot(slot: Slot<T>, copy: boolean): T | null {
+    const base = slot.row;
+    if (!base) return null;
+    if (this.loaded.size === 0 && this.writes.size === 0)
+      return copy ? this.copyOfCommitted(base.id, slot) : base;
+    const id = base.id;
+    const hit = this.loaded.get(id);
+    if (hit) return hit;
+    if (this.writes.has(id)) return copy ? this.copyOfWrite(id) : (this.writes.get(id) ?? null);
+    return copy ? this.copyOfCommitted(id, slot) : base;
   }
 
   /**
@@ -240,64 +336,61 @@ export class TxTable<T extends Row> {
     const hit = this.loaded.get(id);
     if (hit) return hit;
     if (this.writes.has(id)) return this.writes.get(id) ?? null;
-    return this.table.rows.get(id) ?? null;
+    return this.table.slot(id)?.row ?? null;
   }
 
   /** `byIndex` without copies: the rows as this transaction sees them, which the caller must not change. */
   peekByIndex(index: string, key: string, where: (row: Readonly<T>) => boolean): Readonly<T>[] {
-    const written = this.writtenIndex.get(index)?.get(key);
-    let ids: Iterable<string> = this.table.lookup(index, key);
-    if (written?.size) ids = new Set([...ids, ...written]);
-    const out: Readonly<T>[] = [];
-    for (const id of ids) {
-      const r = this.peek(id);
-      if (r && where(r)) out.push(r);
-    }
-    return out;
+    return this.matching(index, key, where, false);
   }
 
   /** Rows whose index key matches, including this transaction's own writes, re-checked by `where`. */
   byIndex(index: string, key: string, where: (row: T) => boolean = () => true): T[] {
+    return this.matching(index, key, where, true);
+  }
+
+  private matching(index: string, key: string, where: (row: T) => boolean, copy: boolean): T[] {
     const written = this.writtenIndex.get(index)?.get(key);
-    let ids: Iterable<string> = this.table.lookup(index, key);
-    if (written?.size) {
-      const all = new Set(ids);
-      for (const id of written) all.add(id);
-      ids = all;
-    }
+    const done = written?.size ? new Set<string>() : null;
     const out: T[] = [];
-    for (const id of ids) {
-      if (!this.mightMatch(id, where)) continue;
-      const r = this.get(id);
+    for (const slot of this.table.lookup(index, key)) {
+      const base = slot.row;
+      if (!base) continue;
+      done?.add(base.id);
+      // test the committed row before copying it: most rows a lookup passes over are never copied
+      if (copy && !this.loaded.has(base.id) && !this.writes.has(base.id) && !where(base)) continue;
+      const r = this.fromSlot(slot, copy);
       if (r && where(r)) out.push(r);
+    }
+    if (written) {
+      for (const id of written) {
+        if (done?.has(id)) continue;
+        const r = copy ? this.get(id) : (this.peek(id) as T | null);
+        if (r && where(r)) out.push(r);
+      }
     }
     return out;
   }
 
   /** Whether the row exists as this transaction sees it (no copy taken). */
   private exists(id: string): boolean {
-    if (this.loaded.has(id)) return true;
     if (this.writes.has(id)) return this.writes.get(id) !== null;
-    return this.table.rows.has(id);
-  }
-
-  /** Test the committed row before copying it: most rows a scan passes over are never copied. */
-  private mightMatch(id: string, where: (row: T) => boolean): boolean {
-    if (this.loaded.has(id) || this.writes.has(id)) return true;
-    const base = this.table.rows.get(id);
-    return base !== undefined && where(base);
+    if (this.loaded.has(id)) return true;
+    return this.table.slot(id) !== undefined;
   }
 
   byUnique(name: string, key: string): T | null {
+    const fn = this.table.spec.unique?.[name];
     const written = this.writtenUnique.get(name)?.get(key);
     if (written !== undefined) {
       const w = this.writes.get(written);
-      if (w && this.table.spec.unique?.[name]?.(w) === key) return this.get(written);
+      if (w && fn?.(w) === key) return this.get(written);
     }
-    const id = this.table.uniqueOwner(name, key);
-    if (!id || this.writes.get(id) === null) return null;
-    const r = this.get(id);
-    return r && this.table.spec.unique?.[name]?.(r) === key ? r : null;
+    const slot = this.table.uniqueOwner(name, key);
+    const base = slot?.row;
+    if (!slot || !base || this.writes.get(base.id) === null) return null;
+    const r = this.fromSlot(slot, true);
+    return r && fn?.(r) === key ? r : null;
   }
 
   /** Every row (committed or written here) in id order, filtered; `peek`: as views, not copies (read-only). */
@@ -305,8 +398,14 @@ export class TxTable<T extends Row> {
     where: (row: T) => boolean,
     opts: { afterId?: string | null; limit?: number; peek?: boolean } = {},
   ): T[] {
-    let sorted = this.table.ids();
-    if (this.inserted.size) sorted = [...new Set([...sorted, ...this.inserted])].sort();
+    const order = this.table.ordered();
+    let sorted = order.ids;
+    /** slots at the positions of `sorted`, while it is the table's own order */
+    let slots: Slot<T>[] | null = order.slots;
+    if (this.inserted.size) {
+      sorted = [...new Set([...sorted, ...this.inserted])].sort();
+      slots = null;
+    }
     let start = 0;
     if (opts.afterId) {
       let lo = 0;
@@ -320,10 +419,19 @@ export class TxTable<T extends Row> {
     }
     const out: T[] = [];
     const limit = opts.limit ?? Number.POSITIVE_INFINITY;
+    const copy = !opts.peek;
     for (let i = start; i < sorted.length && out.length < limit; i++) {
-      const id = sorted[i] as string;
-      if (!this.mightMatch(id, where)) continue;
-      const r = opts.peek ? (this.peek(id) as T | null) : this.get(id);
+      let r: T | null;
+      const slot = slots?.[i];
+      if (slot) {
+        const base = slot.row;
+        if (!base) continue;
+        if (!this.loaded.has(base.id) && !this.writes.has(base.id) && !where(base)) continue;
+        r = this.fromSlot(slot, copy);
+      } else {
+        const id = sorted[i] as string;
+        r = copy ? this.get(id) : (this.peek(id) as T | null);
+      }
       if (r && where(r)) out.push(r);
     }
     return out;
@@ -355,6 +463,7 @@ export class TxTable<T extends Row> {
 
   private insertRow(row: T): void {
     this.onWrite();
+    this.insertsCheckedAt ??= this.table.commits;
     if (this.exists(row.id)) throw duplicateKey(this.table.spec.name, 'id');
     for (const { name, fn } of this.table.uniqueList) {
       const k = fn(row);
@@ -369,22 +478,37 @@ export class TxTable<T extends Row> {
 
   private updateRow(row: T): void {
     this.onWrite();
-    const current = this.writes.has(row.id) ? this.writes.get(row.id) : this.table.rows.get(row.id);
-    if (!current) throw new ConcurrencyConflict(this.table.spec.name, row.id);
-    if (this.table.spec.versioned !== false && current.version !== row.version) {
-      throw new ConcurrencyConflict(this.table.spec.name, row.id);
+    const id = row.id;
+    let current: T | null | undefined;
+    if (this.writes.has(id)) current = this.writes.get(id);
+    else {
+      const seen = this.seen.get(id);
+      const slot = seen?.slot?.row ? seen.slot : this.table.slot(id);
+      current = slot?.row;
+      if (slot && current && !seen) this.seen.set(id, { slot, version: current.version });
     }
-    if (!this.seenVersion.has(row.id) && !this.inserted.has(row.id))
-      this.seenVersion.set(row.id, current.version);
+    if (!current) throw new ConcurrencyConflict(this.table.spec.name, id);
+    if (this.table.spec.versioned !== false && current.version !== row.version) {
+      throw new ConcurrencyConflict(this.table.spec.name, id);
+    }
+    // a unique key changed by the update must be free, as a database's constraint would say at once
+    for (const { name, fn } of this.table.uniqueList) {
+      const k = fn(row);
+      if (k === null || k === fn(current)) continue;
+      const owner = this.byUnique(name, k);
+      if (owner && owner.id !== id) throw duplicateKey(this.table.spec.name, name);
+      // an inserted row's new key is checked again at commit, against what others committed meanwhile
+      if (this.inserted.has(id)) this.insertsCheckedAt = -1;
+    }
     if (this.table.spec.versioned !== false && typeof row.version === 'number') row.version += 1;
     const stored = cloneDeep(row);
-    this.writes.set(row.id, stored);
+    this.writes.set(id, stored);
     this.remember(stored);
-    this.loaded.set(row.id, row);
+    this.loaded.set(id, row);
   }
 
   private remember(row: T): void {
-    const committed = this.table.rows.get(row.id);
+    const committed = this.seen.get(row.id)?.slot?.row;
     for (const { name, fn } of this.table.indexList) {
       const k = fn(row);
       if (k === null || (committed && typeof k === 'string' && fn(committed) === k)) continue; // found via the committed index
@@ -413,35 +537,46 @@ export class TxTable<T extends Row> {
 
   delete(id: string): void {
     this.onWrite();
-    if (!this.inserted.has(id) && !this.seenVersion.has(id))
-      this.seenVersion.set(id, this.table.rows.get(id)?.version);
+    if (!this.inserted.has(id) && !this.seen.has(id)) {
+      const slot = this.table.slot(id) ?? null;
+      this.seen.set(id, { slot, version: slot?.row?.version });
+    }
     this.writes.set(id, null);
     this.loaded.delete(id);
   }
 
   /** Throws if a row this transaction changed was changed by another commit since it was read. */
   check(): void {
-    for (const id of this.writes.keys()) {
-      const base = this.table.rows.get(id);
+    // No commit changed the table since the inserts were checked: they hold as checked.
+    const recheckInserts = this.insertsCheckedAt !== this.table.commits;
+    for (const [id, row] of this.writes) {
       if (this.inserted.has(id)) {
-        if (base) throw duplicateKey(this.table.spec.name, 'id');
+        if (!recheckInserts) continue;
+        if (this.table.slot(id)) throw duplicateKey(this.table.spec.name, 'id');
         for (const { name, fn, map } of this.table.uniqueList) {
-          const k = fn(this.writes.get(id) as T);
-          const owner = k === null ? undefined : map.get(k);
+          const k = fn(row as T);
+          const owner = k === null ? undefined : map.get(k)?.row?.id;
           if (owner !== undefined && owner !== id && this.writes.get(owner) !== null) {
             throw duplicateKey(this.table.spec.name, name);
           }
         }
-      } else if (base?.version !== this.seenVersion.get(id) || (!base && this.writes.get(id) !== null)) {
-        throw new ConcurrencyConflict(this.table.spec.name, id);
+      } else {
+        const seen = this.seen.get(id);
+        const slot = seen?.slot?.row ? seen.slot : this.table.slot(id);
+        const base = slot?.row ?? undefined;
+        if (base?.version !== seen?.version || (!base && row !== null)) {
+          throw new ConcurrencyConflict(this.table.spec.name, id);
+        }
       }
     }
   }
 
   commit(): void {
+    if (this.writes.size === 0) return;
     for (const [id, row] of this.writes) {
       if (row === null) this.table.remove(id);
-      else this.table.put(row);
+      else this.table.put(row, this.seen.get(id)?.slot ?? undefined);
     }
+    this.table.commits += 1;
   }
 }
