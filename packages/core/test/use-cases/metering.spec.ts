@@ -46,6 +46,41 @@ describe('planning an hour', () => {
     expect(await core.useCases.planMetering.execute()).toEqual({ accounts: 0, hours: 0, records: 0 });
   });
 
+  it('reports usage of a billing item removed from the catalog as not billable, audited and alerted', async () => {
+    const { core, workspace, push, cloudAccount } = await meteredCustomer();
+    await push(workspace.id, 'events', '2026-11-02T10:20:00Z', 7);
+    await push(workspace.id, 'hosts', '2026-11-02T10:30:00Z', 3);
+    // the operator removed "hosts"... from a catalog that no longer knows it: stored usage keeps its code
+    const stored = [...core.db.tables.usage.rows.values()].find((u) => u.itemCode === 'hosts');
+    if (!stored) throw new Error('the hosts usage was not stored');
+    core.db.tables.usage.put(
+      Object.assign(Object.create(Object.getPrototypeOf(stored)), stored, { itemCode: 'retired' }),
+    );
+    core.clock.set('2026-11-02T11:00:00Z');
+    expect(await core.useCases.planMetering.execute()).toMatchObject({ records: 3 });
+    const usage = await read(core, (tx) =>
+      tx.usage.listForWorkspace(workspace.id, new Date(0), new Date('2030-01-01')),
+    );
+    const payer = await read(core, (tx) => tx.cloudAccounts.get(cloudAccount.id));
+    expect(usage.map((u) => [u.itemCode, u.reportedStatus(payer), u.reason])).toEqual([
+      ['events', 'metered', null],
+      ['retired', 'not-billable', 'billing-item-not-in-catalog'],
+    ]);
+    const audit = await read(core, (tx) => tx.audit.listForEntity('cloud-account', cloudAccount.id));
+    expect(audit.find((e) => e.action === 'usage.not-billable')?.details).toMatchObject({
+      reason: 'billing-item-not-in-catalog',
+      usageRecords: 1,
+      itemCodes: ['retired'],
+    });
+    await core.useCases.dispatchOutbox.execute({ limit: 100 });
+    expect(core.notifier.alerts.filter((a) => a.code === 'usage-item-not-in-catalog')).toHaveLength(1);
+    // the next hour has nothing left of it: reported once
+    core.clock.set('2026-11-02T12:00:00Z');
+    await core.useCases.planMetering.execute();
+    await core.useCases.dispatchOutbox.execute({ limit: 100 });
+    expect(core.notifier.alerts.filter((a) => a.code === 'usage-item-not-in-catalog')).toHaveLength(1);
+  });
+
   it('carries late usage for a sealed hour into the next open hour, never into a re-send', async () => {
     const { core, workspace, push, cloudAccount } = await meteredCustomer();
     await push(workspace.id, 'events', '2026-11-02T10:20:00Z', 10);

@@ -20,7 +20,9 @@ export type NotBillableReason =
   | 'no-payer'
   | 'subscription-cancelled'
   | 'subscription-failed'
-  | 'workspace-dissolved';
+  | 'workspace-dissolved'
+  /** its billing item was removed from the pricing catalog before its hour was sealed */
+  | 'billing-item-not-in-catalog';
 
 export class UsageRecord {
   id!: string;

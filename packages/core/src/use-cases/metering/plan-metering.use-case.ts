@@ -6,11 +6,22 @@ import {
 import { MeteringRecord, meteringDeadline } from '../../domain/metering/metering-record.js';
 import { allocate, rateHour } from '../../domain/metering/rating.js';
 import { RatingBook } from '../../domain/metering/rating-state.js';
-import type { PendingUsage } from '../../ports/repositories.js';
+import type { UsageRecord } from '../../domain/usage/usage-record.js';
+import type { PendingUsage, TransactionContext, UsageWatermark } from '../../ports/repositories.js';
 import { isDomainError } from '../../shared/domain-error.js';
 import { hourStart } from '../../shared/time.js';
 import type { CoreContext } from '../core-context.js';
 import { Journal } from '../support/journal.js';
+
+/** Pending usage of a billing item the catalog no longer has, met by a seal. */
+interface Unrated {
+  ca: CloudAccount;
+  /** the account's watermark before the seal */
+  before: UsageWatermark;
+  hour: Date;
+  usageId: string;
+  itemCode: string;
+}
 
 export interface PlanSummary {
   accounts: number;
@@ -129,6 +140,47 @@ export class PlanMetering {
     }
   }
 
+  /**
+   * Usage whose billing item was removed from the catalog after it was stored cannot be rated. The seal's
+   * watermark moves past it, so it is marked not billable (`billing-item-not-in-catalog`), audited, and
+   * the operators are told: never absorbed as if it had been billed. Rare: only then are usage rows written.
+   */
+  private async reportUnrated(
+    tx: TransactionContext,
+    unrated: readonly Unrated[],
+    journal: Journal,
+  ): Promise<void> {
+    const byAccount = new Map<string, Unrated & { ids: Set<string>; items: Set<string> }>();
+    for (const u of unrated) {
+      const entry = byAccount.get(u.ca.id) ?? { ...u, ids: new Set<string>(), items: new Set<string>() };
+      entry.ids.add(u.usageId);
+      entry.items.add(u.itemCode);
+      byAccount.set(u.ca.id, entry);
+    }
+    const rows: UsageRecord[] = [];
+    for (const { ca, before, hour, ids, items } of byAccount.values()) {
+      const mine = (await tx.usage.listPendingForPayers([before], hour)).filter((u) => ids.has(u.id));
+      for (const u of mine) u.markNotBillable('billing-item-not-in-catalog');
+      rows.push(...mine);
+      const details = {
+        hour: hour.toISOString(),
+        usageRecords: mine.length,
+        itemCodes: [...items].sort(),
+      };
+      journal.audit('usage.not-billable', { type: 'cloud-account', id: ca.id }, ca.ownerAccountId, {
+        ...details,
+        reason: 'billing-item-not-in-catalog',
+      });
+      journal.alert(
+        'usage-item-not-in-catalog',
+        'warning',
+        `${mine.length} usage record(s) of cloud account ${ca.id} up to ${hour.toISOString()} are for billing items no longer in the pricing catalog (${details.itemCodes.join(', ')}); they were not billed. Put the items back in the catalog before their usage is sealed to bill it.`,
+        { cloudAccountId: ca.id, ...details },
+      );
+    }
+    await tx.usage.saveMany(rows);
+  }
+
   /** Seal the next due hour of each account in one transaction. */
   async sealBatch(
     ids: readonly string[],
@@ -159,8 +211,20 @@ export class PlanMetering {
       const sealed: MeteringRecord[] = [];
       const touchedBooks: RatingBook[] = [];
       const journal = new Journal(idGen, now, { type: 'system', process: 'metering' });
+      /** usage of billing items no longer in the catalog: it cannot be rated, so it is reported not billable */
+      const unrated: Unrated[] = [];
       for (const { ca, due: d } of due) {
         const usage = (usageByPayer.get(ca.id) ?? []).filter((u) => u.hour.getTime() <= d.hour.getTime());
+        for (const u of usage) {
+          if (catalog.item(u.itemCode)) continue;
+          // the watermark as it was before this seal: the usage is still pending below it
+          const before = {
+            id: ca.id,
+            meteredThrough: ca.meteredThrough,
+            meteredUsageSeq: ca.meteredUsageSeq,
+          };
+          unrated.push({ ca, before, hour: d.hour, usageId: u.id, itemCode: u.itemCode });
+        }
         const book = books.get(ca.id) ?? RatingBook.empty(ca.id);
         const rated = rateHour({
           catalog,
@@ -229,6 +293,7 @@ export class PlanMetering {
           );
         }
       }
+      if (unrated.length) await this.reportUnrated(tx, unrated, journal);
       await tx.cloudAccounts.saveMany(due.map((d) => d.ca));
       await tx.metering.addMany(sealed);
       if (touchedBooks.length) await tx.ratingBooks.saveMany(touchedBooks);
