@@ -8,6 +8,7 @@ import { MikroORM as PostgreSqlMikroORM } from '@mikro-orm/postgresql';
 import { migrationsList } from '../migrations/index.js';
 import { type DatabaseTarget, parseDatabaseSetting } from './database-setting.js';
 import { entitySchemas } from './mapping/entity-schemas.js';
+import { SqliteFileClient } from './sqlite-client.js';
 import { MikroOrmUnitOfWork } from './unit-of-work.js';
 import { PgWorkspaceChangeFeed, type PgWorkspaceChangeFeedOptions } from './workspace-change-feed.js';
 
@@ -44,8 +45,6 @@ export interface Persistence {
 }
 
 const MIGRATIONS_TABLE = 'mikro_orm_migrations';
-/** How long a SQLite writer waits for another process's transaction before `database-unavailable`. */
-const SQLITE_BUSY_TIMEOUT_MS = 10_000;
 
 /** Opens the database the setting names and checks that it answers; fails once, naming the setting. */
 export async function createPersistence(options: PersistenceOptions = {}): Promise<Persistence> {
@@ -97,6 +96,8 @@ export async function createPersistence(options: PersistenceOptions = {}): Promi
             ensureDatabase: false,
             // one connection: an in-memory database exists per connection, and SQLite has one writer
             pool: { min: 1, max: 1 },
+            // sets each connection's busy timeout, and replaces a connection a busy statement was left on
+            driverOptions: { client: SqliteFileClient },
           });
   } catch (e) {
     throw failed(e);
@@ -106,11 +107,10 @@ export async function createPersistence(options: PersistenceOptions = {}): Promi
     const check = await orm.checkConnection();
     if (!check.ok) throw check.error ?? new Error(check.reason);
     if (target.kind === 'sqlite' && target.path !== ':memory:') {
-      // Several processes (API, webhook, worker) share the file: readers never block the writer (WAL), and
-      // a writer waits for another's transaction instead of failing at once with SQLITE_BUSY.
-      const connection = orm.em.getConnection();
-      await connection.execute('pragma journal_mode = wal');
-      await connection.execute(`pragma busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+      // Several processes (API, webhook, worker) share the file: readers never block the writer (WAL, kept
+      // in the file). A writer waits for another's transaction instead of failing at once with SQLITE_BUSY:
+      // the busy timeout is set on every connection as it opens (SqliteFileClient).
+      await orm.em.getConnection().execute('pragma journal_mode = wal');
     }
   } catch (e) {
     await orm.close(true).catch(() => undefined);

@@ -45,7 +45,8 @@ export class MikroOrmUnitOfWork implements UnitOfWork {
     if (this.dialect === 'postgresql') return this.onPooledConnection(work, readOnly);
     // SQLite, shared by several processes: a transaction that read before another process committed cannot
     // then write (SQLITE_BUSY at once, the busy timeout does not apply). Nothing was written, so the whole
-    // unit of work runs again, on fresh data.
+    // unit of work runs again, on fresh data (on a new connection: SqliteFileClient gives up the one that a
+    // busy statement was left on).
     for (let attempt = 1; ; attempt += 1) {
       try {
         return await this.onSqlite(work, readOnly);
@@ -58,9 +59,11 @@ export class MikroOrmUnitOfWork implements UnitOfWork {
   }
 
   /**
-   * After a failed unit of work on SQLite: a transaction knex gave up on (a COMMIT that failed busy leaves
-   * SQLite's transaction open) would stay open on the one connection, and every later BEGIN would fail
-   * ("Transaction query already complete"). Roll it back.
+   * After a failed unit of work on SQLite: knex sends no ROLLBACK after a failed COMMIT (it takes the
+   * transaction as ended), and SQLite keeps a transaction whose COMMIT failed open, on the one connection,
+   * where every later BEGIN would fail ("Transaction query already complete"). Roll it back. A COMMIT that
+   * failed busy also gives up its connection, rolled back as it closes (SqliteFileClient); this is for one
+   * that fails otherwise and stays open (SQLite may or may not roll back after an I/O error or a full disk).
    */
   private async closeLeftoverSqliteTransaction(): Promise<void> {
     const em = this.orm.em.fork() as SqlEntityManager;
@@ -164,8 +167,10 @@ export function isSqliteBusy(e: unknown): boolean {
 
 /**
  * knex refuses every statement of a transaction whose BEGIN failed ("Transaction query already complete"):
- * the attempt wrote nothing, so, like a busy database, it is run again. Seen only on SQLite under heavy
- * load (several processes on one file); the BEGIN's own error is not surfaced by knex.
+ * the attempt wrote nothing, so, like a busy database, it is run again. Seen on SQLite under heavy load, after
+ * a COMMIT had failed with "SQL statements in progress" and left its transaction open (a busy statement left
+ * in progress, which SqliteFileClient now prevents); kept for a transaction left open otherwise. The BEGIN's
+ * own error is not surfaced by knex.
  */
 export function isSqliteTransactionNotBegun(e: unknown): boolean {
   for (let x: unknown = e, depth = 0; x && depth < 5; depth += 1) {

@@ -78,32 +78,21 @@ describe('pnpm start (the local stack)', () => {
         body: JSON.stringify({ productCode: 'bcglobal0000000000000001', buyerAccountId: '210987654321' }),
       })
     ).json()) as { id: string };
-    // KNOWN FLAKE (stop 9 note): under full CI load the fulfillment URL has answered 500 while the webhook
-    // was storing this subscription's messages on the same SQLite file. The page asks the buyer to try
-    // again, so the test does once, with a fresh token, and prints the API's error lines either way.
-    const fulfil = async () => {
-      const { token } = (await (
-        await fetch(`${sim}/_admin/subscriptions/${subscription.id}/tokens`, { method: 'POST' })
-      ).json()) as { token: string };
-      const res = await fetch(`${apiUrl}/marketplace/aws/fulfillment`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ 'x-amzn-marketplace-token': token }).toString(),
-        redirect: 'manual',
-      });
-      return { token, landing: res };
-    };
+    const { token } = (await (
+      await fetch(`${sim}/_admin/subscriptions/${subscription.id}/tokens`, { method: 'POST' })
+    ).json()) as { token: string };
+    const landing = await fetch(`${apiUrl}/marketplace/aws/fulfillment`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ 'x-amzn-marketplace-token': token }).toString(),
+      redirect: 'manual',
+    });
+    // on a failure, the stack's own log says why: every error-level line of its processes, then its last lines
     const errorLines = () =>
       output
         .split('\n')
         .filter((l) => l.includes('"level":50'))
         .join('\n');
-    let { token, landing } = await fulfil();
-    if (landing.status === 500) {
-      console.error(`fulfillment answered 500; trying again as the page asks. Errors:\n${errorLines()}`);
-      ({ token, landing } = await fulfil());
-    }
-    // on a failure, the stack's own log says why
     expect(landing.status, `${await landing.clone().text()}\n${errorLines()}\n${output.slice(-4000)}`).toBe(
       303,
     );
