@@ -49,15 +49,15 @@ function compileCloner(proto: object, keys: readonly string[]): Cloner {
     `return function clone(s) { const o = Object.create(P); let v;\n${body}\nreturn o; };`,
   )(cloneDeep, proto) as (value: object) => object;
   const count = keys.length;
-  const known = new Set(keys);
-  // same number of own enumerable fields, each one of the compiled ones: then they are the same fields
+  // The same own fields in the same order: for-in gives own keys first (in order), then inherited
+  // enumerable ones, and yields the engine's unique strings, so each test is a pointer comparison.
   const fits = (value: object) => {
-    let n = 0;
+    let i = 0;
     for (const k in value) {
-      if (!known.has(k) || !Object.hasOwn(value, k)) return false;
-      n += 1;
+      if (i >= count || k !== keys[i]) return false;
+      i += 1;
     }
-    return n === count;
+    return i === count;
   };
   return { fits, clone };
 }
@@ -160,9 +160,12 @@ export class Table<T extends Row> {
     return this.ordered().ids;
   }
 
-  /** Store `row` (new, or replacing the committed one); `known`: its slot, when the caller has it. */
-  put(row: T, known?: Slot<T>): void {
-    const slot = known && known.row !== null ? known : this.slots.get(row.id);
+  /**
+   * Store `row` (new, or replacing the committed one); `known`: its slot, when the caller has it, or 'new'
+   * when the caller checked that no row has its id.
+   */
+  put(row: T, known?: Slot<T> | 'new'): void {
+    const slot = known === 'new' ? undefined : known && known.row !== null ? known : this.slots.get(row.id);
     const old = slot ? slot.row : null;
     const seqField = this.spec.sequence;
     if (seqField) {
@@ -281,6 +284,8 @@ export class TxTable<T extends Row> {
   /** index and unique keys of the rows written here, so lookups need not scan the write set */
   private readonly writtenIndex = new Map<string, Map<string, Set<string>>>();
   private readonly writtenUnique = new Map<string, Map<string, string>>();
+  /** rows written here whose index keys are not in `writtenIndex` yet */
+  private readonly unindexed: T[] = [];
   /** the table's commit count when this transaction first checked an insert against it */
   private insertsCheckedAt: number | null = null;
 
@@ -350,6 +355,7 @@ export class TxTable<T extends Row> {
   }
 
   private matching(index: string, key: string, where: (row: T) => boolean, copy: boolean): T[] {
+    this.indexWrites();
     const written = this.writtenIndex.get(index)?.get(key);
     const done = written?.size ? new Set<string>() : null;
     const out: T[] = [];
@@ -470,9 +476,12 @@ export class TxTable<T extends Row> {
       if (k !== null && this.byUnique(name, k)) throw duplicateKey(this.table.spec.name, name);
     }
     const stored = cloneDeep(row);
+    // A committed row deleted here and inserted again replaces that row at commit (its delete recorded what
+    // was seen of it): it is not a new id.
+    const replaces = this.writes.get(row.id) === null && this.seen.get(row.id)?.slot;
     this.writes.set(row.id, stored);
     this.remember(stored);
-    this.inserted.add(row.id);
+    if (!replaces) this.inserted.add(row.id);
     this.loaded.set(row.id, row);
   }
 
@@ -507,7 +516,32 @@ export class TxTable<T extends Row> {
     this.loaded.set(id, row);
   }
 
+  /**
+   * Keys of a row written here, so that this transaction's lookups find it. Index keys are worked out when
+   * the transaction first looks something up by index after writing (many write without looking); unique
+   * keys at once (every insert looks them up).
+   */
   private remember(row: T): void {
+    this.unindexed.push(row);
+    for (const { name, fn } of this.table.uniqueList) {
+      const k = fn(row);
+      if (k === null) continue;
+      let m = this.writtenUnique.get(name);
+      if (!m) {
+        m = new Map();
+        this.writtenUnique.set(name, m);
+      }
+      m.set(k, row.id);
+    }
+  }
+
+  private indexWrites(): void {
+    if (this.unindexed.length === 0) return;
+    for (const row of this.unindexed) this.indexWrite(row);
+    this.unindexed.length = 0;
+  }
+
+  private indexWrite(row: T): void {
     const committed = this.seen.get(row.id)?.slot?.row;
     for (const { name, fn } of this.table.indexList) {
       const k = fn(row);
@@ -522,16 +556,6 @@ export class TxTable<T extends Row> {
         if (set) set.add(row.id);
         else m.set(key, new Set([row.id]));
       }
-    }
-    for (const { name, fn } of this.table.uniqueList) {
-      const k = fn(row);
-      if (k === null) continue;
-      let m = this.writtenUnique.get(name);
-      if (!m) {
-        m = new Map();
-        this.writtenUnique.set(name, m);
-      }
-      m.set(k, row.id);
     }
   }
 
@@ -575,7 +599,8 @@ export class TxTable<T extends Row> {
     if (this.writes.size === 0) return;
     for (const [id, row] of this.writes) {
       if (row === null) this.table.remove(id);
-      else this.table.put(row, this.seen.get(id)?.slot ?? undefined);
+      // an insert was checked (id free) against the table as it is now: check() ran just before
+      else this.table.put(row, this.inserted.has(id) ? 'new' : (this.seen.get(id)?.slot ?? undefined));
     }
     this.table.commits += 1;
   }
