@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cloneDeep } from '../src/testing/in-memory/table.js';
+import { cloneDeep, Table, TxTable } from '../src/testing/in-memory/table.js';
 
 class Row {
   id!: string;
@@ -61,5 +61,72 @@ describe('cloneDeep (the in-memory database copies every row it reads or writes)
     const bare = Object.assign(Object.create(null), { k: [1] });
     expect(cloneDeep(bare).k).not.toBe(bare.k);
     expect(Object.getPrototypeOf(cloneDeep(bare))).toBeNull();
+  });
+});
+
+describe('TxTable (one transaction over an in-memory table)', () => {
+  type Item = { id: string; owner: string; code: string; version: number };
+  const table = () =>
+    new Table<Item>({
+      name: 'item',
+      indexes: { owner: (r) => r.owner },
+      unique: { code: (r) => r.code },
+    });
+  const tx = (t: Table<Item>) => new TxTable(t, () => {});
+  const commit = (x: TxTable<Item>) => {
+    x.check();
+    x.commit();
+  };
+
+  it('a row deleted and inserted again replaces the committed row, indexes and unique keys included', () => {
+    const t = table();
+    t.put({ id: 'a', owner: 'o1', code: 'c1', version: 1 });
+    const x = tx(t);
+    x.delete('a');
+    x.insert({ id: 'a', owner: 'o2', code: 'c2', version: 1 });
+    expect(x.byIndex('owner', 'o2').map((r) => r.id)).toEqual(['a']);
+    commit(x);
+    const y = tx(t);
+    expect(y.byIndex('owner', 'o1')).toEqual([]);
+    expect(y.byIndex('owner', 'o2').map((r) => r.code)).toEqual(['c2']);
+    expect(y.byUnique('code', 'c1')).toBeNull();
+    expect(y.byUnique('code', 'c2')?.id).toBe('a');
+    expect(t.rows.size).toBe(1);
+  });
+
+  it('refuses an update that takes another row’s unique key, at once', () => {
+    const t = table();
+    t.put({ id: 'a', owner: 'o', code: 'c1', version: 1 });
+    t.put({ id: 'b', owner: 'o', code: 'c2', version: 1 });
+    const x = tx(t);
+    const b = x.get('b') as Item;
+    b.code = 'c1';
+    expect(() => x.update(b)).toThrow(/same code/);
+    expect(x.failure).not.toBeNull();
+  });
+
+  it('finds its own writes by index, and sees another transaction’s insert of the same key at commit', () => {
+    const t = table();
+    const x = tx(t);
+    x.insert({ id: 'a', owner: 'o', code: 'k', version: 1 });
+    expect(x.peekByIndex('owner', 'o', () => true).map((r) => r.id)).toEqual(['a']);
+    const y = tx(t);
+    y.insert({ id: 'b', owner: 'o', code: 'k', version: 1 });
+    commit(y); // y commits first: x's insert, checked before, must be checked again
+    expect(() => x.check()).toThrow(/same code/);
+  });
+
+  it('detects a row changed by another commit since it was read', () => {
+    const t = table();
+    t.put({ id: 'a', owner: 'o', code: 'c', version: 1 });
+    const x = tx(t);
+    const y = tx(t);
+    const a1 = x.get('a') as Item;
+    const a2 = y.get('a') as Item;
+    a2.owner = 'p';
+    y.update(a2);
+    commit(y);
+    a1.owner = 'q';
+    expect(() => x.update(a1)).toThrow();
   });
 });
