@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { TestSmtpServer } from '@billing-center/smtp-test-server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createNotifications } from '../src/create-notifications.js';
 import { MailboxNotifier } from '../src/email/mailbox-notifier.js';
@@ -8,7 +9,6 @@ import { InMemoryDomainEventPublisher } from '../src/events/in-memory-domain-eve
 import { SnsDomainEventPublisher } from '../src/events/sns-domain-event-publisher.js';
 import { readNotificationsConfig } from '../src/notifications-config.js';
 import { sampleEvent } from './contracts/domain-event-publisher.contract.js';
-import { TestSmtpServer } from './support/smtp-test-server.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {

@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:net';
+import { type ReceivedMail, type TestSmtpOptions, TestSmtpServer } from '@billing-center/smtp-test-server';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EmailSettings } from '../src/email/email-composer.js';
 import {
@@ -9,7 +10,6 @@ import {
   type SmtpSettings,
 } from '../src/email/smtp-notifier.js';
 import { CONTRACT_EMAIL, type DeliveredEmail, notifierContract } from './contracts/notifier.contract.js';
-import { type ReceivedMail, type TestSmtpOptions, TestSmtpServer } from './support/smtp-test-server.js';
 
 const settings = (port: number, o: Partial<SmtpSettings> = {}): SmtpSettings => ({
   host: '127.0.0.1',

@@ -4,11 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@billing-center/simulator-process';
+import { TestSmtpServer } from '@billing-center/smtp-test-server';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const dir = mkdtempSync(join(tmpdir(), 'billing-center-local-stack-'));
 let stack: ChildProcess | null = null;
+/** Where the stack sends its email (SMTP_URL), so that the test sees the outbox delivered. */
+const smtp = new TestSmtpServer();
 afterAll(async () => {
+  await smtp.close();
   // a failed test still stops the launcher politely, so that it stops its children too
   if (stack && stack.exitCode === null) {
     const child = stack;
@@ -30,6 +34,7 @@ afterAll(async () => {
 describe('pnpm start (the local stack)', () => {
   it('starts the simulator, the API and the webhook wired together, and stops them all on SIGTERM', async () => {
     const [simulator, api, webhook] = [await freePort(), await freePort(), await freePort()];
+    await smtp.start();
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/start.ts'], {
       cwd: fileURLToPath(new URL('..', import.meta.url)),
       env: {
@@ -38,6 +43,11 @@ describe('pnpm start (the local stack)', () => {
         LOCAL_API_PORT: String(api),
         LOCAL_WEBHOOK_PORT: String(webhook),
         DATABASE_URL: join(dir, 'billing-center.sqlite'),
+        SMTP_URL: `smtp://127.0.0.1:${smtp.port}`,
+        MAIL_FROM: 'Local Stack Billing <billing@example.com>',
+        OPERATOR_EMAILS: 'operators@example.com',
+        BRAND_NAME: 'Local Stack',
+        BILLING_CONSOLE_URL: `http://127.0.0.1:${api}`,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -155,6 +165,23 @@ describe('pnpm start (the local stack)', () => {
       lock: { reason: 'cloud-subscription-cancelled' },
       billingMethod: null,
     });
+
+    // The lock reached the owner by email: the outbox was delivered (the webhook dispatches it every 5 s).
+    const lockMail = () =>
+      smtp.received.find(
+        (m) =>
+          m.envelopeTo.includes('local-stack@example.com') &&
+          /"Production" is locked/.test(m.parsed.subject ?? ''),
+      );
+    const mailDeadline = Date.now() + 60_000;
+    while (!lockMail() && Date.now() < mailDeadline) await new Promise((r) => setTimeout(r, 250));
+    const mail = lockMail();
+    expect(
+      mail,
+      `no lock email; received: ${JSON.stringify(smtp.received.map((m) => [m.envelopeTo, m.parsed.subject]))}\n${errorLines()}`,
+    ).toBeDefined();
+    expect(mail?.parsed.from?.text).toContain('billing@example.com');
+    expect(mail?.parsed.text).toContain('Production');
 
     child.kill('SIGTERM');
     expect(await exited).toBe(0);

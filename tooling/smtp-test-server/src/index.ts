@@ -3,7 +3,6 @@
 import type { AddressInfo } from 'node:net';
 import { type ParsedMail, simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
-import { waitUntil } from './wait.js';
 
 export interface ReceivedMail {
   /** MAIL FROM and RCPT TO of the SMTP conversation. */
@@ -87,12 +86,13 @@ export class TestSmtpServer {
     return this;
   }
 
-  waitFor(n: number, timeoutMs = 5_000): Promise<void> {
-    return waitUntil(
-      () => this.received.length >= n,
-      timeoutMs,
-      () => `expected ${n} emails, got ${this.received.length}`,
-    );
+  /** Resolves once `n` messages were received; fails after `timeoutMs`. */
+  async waitFor(n: number, timeoutMs = 5_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.received.length < n) {
+      if (Date.now() > deadline) throw new Error(`expected ${n} emails, got ${this.received.length}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
   }
 
   close(): Promise<void> {
