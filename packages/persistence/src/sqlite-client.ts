@@ -1,6 +1,9 @@
 import { LibSqlKnexDialect } from '@mikro-orm/knex';
 
-/** How long a SQLite writer waits for another process's transaction before `database-unavailable`. */
+/**
+ * How long a SQLite writer waits for another process's transaction before `database-unavailable`, unless
+ * `createPersistence`'s `busyTimeoutMs` says otherwise (it reaches the client as `connection.busyTimeoutMs`).
+ */
 export const SQLITE_BUSY_TIMEOUT_MS = 10_000;
 
 /** The part of a `libsql` connection (better-sqlite3's API) this client uses. */
@@ -43,9 +46,13 @@ function isBusy(e: unknown): boolean {
  *    whenever another one was writing, which made (1) frequent under load.
  */
 export class SqliteFileClient extends LibSqlKnexDialect {
+  declare connectionSettings: { busyTimeoutMs?: number };
+
   override async acquireRawConnection(): Promise<LibSqlConnection> {
     const connection = (await super.acquireRawConnection()) as LibSqlConnection;
-    connection.exec(`pragma busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+    connection.exec(
+      `pragma busy_timeout = ${this.connectionSettings.busyTimeoutMs ?? SQLITE_BUSY_TIMEOUT_MS}`,
+    );
     return connection;
   }
 
