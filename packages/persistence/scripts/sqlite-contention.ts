@@ -37,14 +37,15 @@ async function worker(file: string, name: string, units: number, deadline: numbe
       const i = next++;
       try {
         if (i % 3 === 0) {
-          // reads, then writes: fails busy (stale snapshot) when another process committed in between
+          // reads, then writes: with a deferred BEGIN, failed busy (stale snapshot) when another process had
+          // committed in between; BEGIN IMMEDIATE waits for the lock instead
           await p.uow.transaction(async (tx) => {
             await tx.accounts.get(`${name}-${i - 3}`);
             await new Promise((r) => setTimeout(r, Math.random() * 3));
             await tx.accounts.add(account(`${name}-${i}`));
           });
         } else if (i % 3 === 1) {
-          // writes first: waits for the lock (busy timeout)
+          // writes first: waits for the lock (busy timeout), at its BEGIN
           await p.uow.transaction(async (tx) => {
             await tx.accounts.add(account(`${name}-${i}`));
             await tx.accounts.get(`${name}-${i - 1}`);

@@ -105,7 +105,8 @@ export async function createPersistence(options: PersistenceOptions = {}): Promi
             ensureDatabase: false,
             // one connection: an in-memory database exists per connection, and SQLite has one writer
             pool: { min: 1, max: 1 },
-            // sets each connection's busy timeout, and replaces a connection a busy statement was left on
+            // sets each connection's busy timeout, replaces a connection a busy statement was left on, and
+            // begins a transaction that may write with BEGIN IMMEDIATE (see SqliteFileClient)
             driverOptions: {
               client: SqliteFileClient,
               connection: { busyTimeoutMs: busyTimeoutMs ?? SQLITE_BUSY_TIMEOUT_MS },
