@@ -37,14 +37,15 @@ async function worker(file: string, name: string, units: number, deadline: numbe
       const i = next++;
       try {
         if (i % 3 === 0) {
-          // reads, then writes: fails busy (stale snapshot) when another process committed in between
+          // reads, then writes: with a deferred BEGIN, failed busy (stale snapshot) when another process had
+          // committed in between; BEGIN IMMEDIATE waits for the lock instead
           await p.uow.transaction(async (tx) => {
             await tx.accounts.get(`${name}-${i - 3}`);
             await new Promise((r) => setTimeout(r, Math.random() * 3));
             await tx.accounts.add(account(`${name}-${i}`));
           });
         } else if (i % 3 === 1) {
-          // writes first: waits for the lock (busy timeout)
+          // writes first: waits for the lock (busy timeout), at its BEGIN
           await p.uow.transaction(async (tx) => {
             await tx.accounts.add(account(`${name}-${i}`));
             await tx.accounts.get(`${name}-${i - 1}`);
@@ -80,7 +81,8 @@ if (role === 'worker') {
   try {
     // the schema first, so that the workers do not race to create it
     await (await createPersistence({ database: file })).close();
-    const deadline = Date.now() + seconds * 1000;
+    const started = Date.now();
+    const deadline = started + seconds * 1000;
     const self = fileURLToPath(import.meta.url);
     const results = await Promise.all(
       Array.from(
@@ -108,7 +110,11 @@ if (role === 'worker') {
     for (const r of results) for (const [m, c] of Object.entries(r.failed)) failed[m] = (failed[m] ?? 0) + c;
     const ok = results.reduce((n, r) => n + r.ok, 0);
     const failures = Object.values(failed).reduce((n, c) => n + c, 0);
+    const elapsed = (Date.now() - started) / 1000;
     console.log(`${processes} processes: ${ok} units of work committed, ${failures} failed`);
+    console.log(
+      `  in ${elapsed.toFixed(1)} s: ${Math.round(ok / elapsed)} committed units of work per second`,
+    );
     for (const [m, c] of Object.entries(failed).sort((a, b) => b[1] - a[1])) console.log(`  ${c} × ${m}`);
     process.exitCode = failures === 0 ? 0 : 1;
   } finally {

@@ -8,7 +8,7 @@ import { MikroORM as PostgreSqlMikroORM } from '@mikro-orm/postgresql';
 import { migrationsList } from '../migrations/index.js';
 import { type DatabaseTarget, parseDatabaseSetting } from './database-setting.js';
 import { entitySchemas } from './mapping/entity-schemas.js';
-import { SqliteFileClient } from './sqlite-client.js';
+import { SQLITE_BUSY_TIMEOUT_MS, SqliteFileClient } from './sqlite-client.js';
 import { MikroOrmUnitOfWork } from './unit-of-work.js';
 import { PgWorkspaceChangeFeed, type PgWorkspaceChangeFeedOptions } from './workspace-change-feed.js';
 
@@ -26,6 +26,11 @@ export interface PersistenceOptions {
   createDatabase?: boolean;
   /** PostgreSQL connection pool size (default 10). */
   poolSize?: number;
+  /**
+   * SQLite file: how long a unit of work that writes waits for another process's write transaction before
+   * it fails as `database-unavailable` (default 10 s). The wait blocks the process (libsql is synchronous).
+   */
+  busyTimeoutMs?: number;
 }
 
 export interface Persistence {
@@ -74,6 +79,10 @@ export async function createPersistence(options: PersistenceOptions = {}): Promi
       { setting, database: target.display },
     );
 
+  const busyTimeoutMs = options.busyTimeoutMs;
+  if (busyTimeoutMs !== undefined && !(Number.isInteger(busyTimeoutMs) && busyTimeoutMs >= 0))
+    throw new TypeError(`busyTimeoutMs must be a whole number of milliseconds, not ${busyTimeoutMs}`);
+
   let orm: MikroORM;
   try {
     if (target.kind === 'sqlite' && target.path !== ':memory:') {
@@ -96,8 +105,12 @@ export async function createPersistence(options: PersistenceOptions = {}): Promi
             ensureDatabase: false,
             // one connection: an in-memory database exists per connection, and SQLite has one writer
             pool: { min: 1, max: 1 },
-            // sets each connection's busy timeout, and replaces a connection a busy statement was left on
-            driverOptions: { client: SqliteFileClient },
+            // sets each connection's busy timeout, replaces a connection a busy statement was left on, and
+            // begins a transaction that may write with BEGIN IMMEDIATE (see SqliteFileClient)
+            driverOptions: {
+              client: SqliteFileClient,
+              connection: { busyTimeoutMs: busyTimeoutMs ?? SQLITE_BUSY_TIMEOUT_MS },
+            },
           });
   } catch (e) {
     throw failed(e);

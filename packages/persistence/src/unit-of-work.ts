@@ -43,16 +43,17 @@ export class MikroOrmUnitOfWork implements UnitOfWork {
 
   async transaction<T>(work: (tx: TransactionContext) => Promise<T>, readOnly = false): Promise<T> {
     if (this.dialect === 'postgresql') return this.onPooledConnection(work, readOnly);
-    // SQLite, shared by several processes: a transaction that read before another process committed cannot
-    // then write (SQLITE_BUSY at once, the busy timeout does not apply). Nothing was written, so the whole
-    // unit of work runs again, on fresh data (on a new connection: SqliteFileClient gives up the one that a
-    // busy statement was left on).
+    // SQLite, shared by several processes. A transaction that may write begins with BEGIN IMMEDIATE
+    // (SqliteFileClient): it waits, up to the busy timeout, for the write lock before its work runs, and
+    // holds it to COMMIT, so it never writes on a stale snapshot. A read-only one (`read`) begins deferred
+    // and waits for no one.
     for (let attempt = 1; ; attempt += 1) {
+      const state = { began: false };
       try {
-        return await this.onSqlite(work, readOnly);
+        return await this.onSqlite(work, readOnly, state);
       } catch (e) {
         await this.closeLeftoverSqliteTransaction();
-        if (attempt >= SQLITE_BUSY_ATTEMPTS || !(isSqliteBusy(e) || isSqliteTransactionNotBegun(e))) throw e;
+        if (attempt >= SQLITE_BUSY_ATTEMPTS || !isWorthAnotherAttempt(e, readOnly, state.began)) throw e;
         await new Promise((r) => setTimeout(r, 20 * 2 ** attempt * (0.5 + Math.random())));
       }
     }
@@ -82,20 +83,35 @@ export class MikroOrmUnitOfWork implements UnitOfWork {
     }
   }
 
-  private async onSqlite<T>(work: (tx: TransactionContext) => Promise<T>, readOnly: boolean): Promise<T> {
+  private async onSqlite<T>(
+    work: (tx: TransactionContext) => Promise<T>,
+    readOnly: boolean,
+    state: { began: boolean },
+  ): Promise<T> {
     let session: Session | null = null;
+    const em = this.orm.em.fork() as SqlEntityManager;
     try {
-      const em = this.orm.em.fork() as SqlEntityManager;
-      return await em.transactional(async (txEm) => {
-        session = new Session(txEm as SqlEntityManager, this.dialect, this.database);
-        session.readOnly = readOnly;
-        const result = await work(buildRepositories(session));
-        // A statement failed and the work carried on: the transaction is poisoned, never half-committed.
-        if (session.failure) throw session.failure;
-        return result;
-      });
+      // `readOnly` reaches knex's transaction, whose BEGIN it chooses (SqliteFileClient)
+      return await em.transactional(
+        async (txEm) => {
+          state.began = true;
+          session = new Session(txEm as SqlEntityManager, this.dialect, this.database);
+          session.readOnly = readOnly;
+          const result = await work(buildRepositories(session));
+          // A statement failed and the work carried on: the transaction is poisoned, never half-committed.
+          if (session.failure) throw session.failure;
+          return result;
+        },
+        { readOnly },
+      );
     } catch (e) {
-      throw toDomainError(e, this.database);
+      // BEGIN's and COMMIT's errors come from the driver unconverted ("database is locked": unavailable)
+      throw toDomainError(
+        e instanceof DriverException || isDomainError(e) || !(e instanceof Error)
+          ? e
+          : em.getDriver().convertException(e),
+        this.database,
+      );
     } finally {
       this.ended(session);
     }
@@ -154,6 +170,25 @@ export class MikroOrmUnitOfWork implements UnitOfWork {
 
 const SQLITE_BUSY_ATTEMPTS = 4;
 
+/**
+ * Whether a SQLite unit of work that failed is run again (it wrote nothing).
+ *
+ * - A unit of work that may write and failed busy before its transaction began has waited the whole busy
+ *   timeout for another process's write lock, at BEGIN IMMEDIATE: it fails (`database-unavailable`). Another
+ *   attempt would hold the caller, and the whole process (libsql waits synchronously), for one more timeout.
+ * - Busy anywhere else is run again: SQLITE_BUSY_SNAPSHOT (a stale snapshot: only a transaction that read
+ *   before it wrote without holding the lock can meet it, which BEGIN IMMEDIATE rules out for units of work,
+ *   kept in case), SQLITE_BUSY_RECOVERY and the like (a connection is rebuilding the WAL index after a crash:
+ *   soon over), a read-only unit of work's too.
+ * - A transaction that never began (knex's "Transaction query already complete", or SQLite's "cannot start a
+ *   transaction within a transaction": one left open on the connection, rolled back before the next attempt).
+ */
+function isWorthAnotherAttempt(e: unknown, readOnly: boolean, began: boolean): boolean {
+  if (isSqliteTransactionNotBegun(e)) return true;
+  if (!isSqliteBusy(e)) return false;
+  return readOnly || began;
+}
+
 /** SQLite's "database is locked" (SQLITE_BUSY / SQLITE_BUSY_SNAPSHOT), however the driver wrapped it. */
 export function isSqliteBusy(e: unknown): boolean {
   for (let x: unknown = e, depth = 0; x && depth < 5; depth += 1) {
@@ -166,16 +201,21 @@ export function isSqliteBusy(e: unknown): boolean {
 }
 
 /**
- * knex refuses every statement of a transaction whose BEGIN failed ("Transaction query already complete"):
- * the attempt wrote nothing, so, like a busy database, it is run again. Seen on SQLite under heavy load, after
- * a COMMIT had failed with "SQL statements in progress" and left its transaction open (a busy statement left
- * in progress, which SqliteFileClient now prevents); kept for a transaction left open otherwise. The BEGIN's
- * own error is not surfaced by knex.
+ * A transaction that could not begin because the connection already had one open: SQLite's "cannot start a
+ * transaction within a transaction", as SqliteFileClient reports a failed BEGIN; knex's own client refuses
+ * every statement of such a transaction instead ("Transaction query already complete"). The attempt wrote
+ * nothing, so, like a busy database, it is run again. Seen on SQLite under heavy load, after a COMMIT had
+ * failed with "SQL statements in progress" and left its transaction open (a busy statement left in progress,
+ * which SqliteFileClient now prevents); kept for a transaction left open otherwise.
  */
 export function isSqliteTransactionNotBegun(e: unknown): boolean {
   for (let x: unknown = e, depth = 0; x && depth < 5; depth += 1) {
     const err = x as { message?: unknown; cause?: unknown };
-    if (typeof err.message === 'string' && err.message.startsWith('Transaction query already complete'))
+    if (
+      typeof err.message === 'string' &&
+      (err.message.startsWith('Transaction query already complete') ||
+        err.message.includes('cannot start a transaction within a transaction'))
+    )
       return true;
     x = err.cause;
   }

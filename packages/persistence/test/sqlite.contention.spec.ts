@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Account } from '@billing-center/core';
+import { Account, UnavailableError } from '@billing-center/core';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { createPersistence, type Persistence } from '../src/index.js';
 
@@ -19,8 +19,9 @@ afterEach(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const open = async (file: string) => {
-  const p = await createPersistence({ database: join(dir, file) });
+/** `busyTimeoutMs`: how long its writers wait for the other's lock (default 10 s) */
+const open = async (file: string, busyTimeoutMs?: number) => {
+  const p = await createPersistence({ database: join(dir, file), busyTimeoutMs });
   opened.push(p);
   return p;
 };
@@ -47,16 +48,6 @@ interface Pool {
 const poolOf = (p: Persistence) =>
   (p.orm.em.getConnection() as unknown as { getKnex(): { client: Pool } }).getKnex().client;
 
-async function onConnection<T>(p: Persistence, use: (c: RawSqlite) => T): Promise<T> {
-  const pool = poolOf(p);
-  const connection = await pool.acquireConnection();
-  try {
-    return use(connection);
-  } finally {
-    await pool.releaseConnection(connection);
-  }
-}
-
 /** Which of these accounts are stored, as another process reads them. */
 const storedAccounts = (p: Persistence, ids: string[]) =>
   p.uow.read(async (tx) =>
@@ -71,63 +62,94 @@ const busyTimeoutOf = async (p: Persistence) => {
 };
 
 describe('SQLite file shared with another process', () => {
-  it('a write that found the file locked leaves nothing in progress: the unit of work runs again and commits', async () => {
-    const p = await open('locked.sqlite');
-    const other = await open('locked.sqlite');
-    // gives up on the lock after 50 ms rather than 10 s (the outcome does not depend on it: the other process
-    // holds the lock until the second attempt releases it)
-    await onConnection(p, (c) => c.exec('pragma busy_timeout = 50'));
-    const holder = await poolOf(other).acquireConnection();
-    try {
-      holder.exec('BEGIN IMMEDIATE'); // the other process is writing
-      let attempts = 0;
-      await p.uow.transaction(async (tx) => {
-        attempts += 1;
-        if (attempts === 2) holder.exec('COMMIT'); // ... and has committed before the work runs again
-        await tx.accounts.add(account(`locked-${attempts}`));
-      });
-      expect(attempts).toBe(2);
-    } finally {
-      if (holder.inTransaction) holder.exec('ROLLBACK');
-      await poolOf(other).releaseConnection(holder);
-    }
-    // The failed INSERT is not left in progress on the connection: had it been, this COMMIT and every later one
-    // would fail with "cannot commit transaction - SQL statements in progress".
-    await p.uow.transaction((tx) => tx.accounts.add(account('later')));
-    expect(await storedAccounts(other, ['locked-1', 'locked-2', 'later'])).toEqual([
-      null,
-      'locked-2',
-      'later',
-    ]);
-  });
-
-  it('a transaction that read before another process committed runs again on fresh data and commits', async () => {
+  it('a write unit of work holds the lock from its BEGIN: another process cannot commit between its read and its write', async () => {
     const p = await open('snapshot.sqlite');
     const other = await open('snapshot.sqlite');
-    await onConnection(p, (c) => c.exec('pragma busy_timeout = 50')); // fail fast if it cannot write at all
     // (the other process writes on its raw connection: a unit of work of a second MikroORM in this process
     // would join this one's transaction, which MikroORM finds through async context)
     const writer = await poolOf(other).acquireConnection();
     try {
       writer.exec('create table other_process (n integer)');
+      writer.exec('pragma busy_timeout = 0'); // the other process finds the lock taken at once
       let attempts = 0;
+      let otherWrite = '';
       await p.uow.transaction(async (tx) => {
         attempts += 1;
         await tx.accounts.get('nobody'); // the transaction has read: its snapshot is taken
-        if (attempts === 1) writer.exec('insert into other_process values (1)'); // another process commits
-        // on the first attempt the snapshot is stale and SQLite refuses the write (SQLITE_BUSY_SNAPSHOT)
+        try {
+          writer.exec('insert into other_process values (1)'); // another process tries to commit
+          otherWrite = 'committed';
+        } catch (e) {
+          otherWrite = (e as Error).message;
+        }
+        // with a deferred BEGIN the other process would have committed, and this write would fail at once
+        // (SQLITE_BUSY_SNAPSHOT: a stale snapshot), to run the whole unit of work again
         await tx.accounts.add(account(`snapshot-${attempts}`));
       });
-      expect(attempts).toBe(2);
+      expect(otherWrite).toMatch(/database is locked/);
+      expect(attempts).toBe(1);
+      writer.exec('insert into other_process values (2)'); // the lock is free again once it committed
     } finally {
       await poolOf(other).releaseConnection(writer);
     }
     await p.uow.transaction((tx) => tx.accounts.add(account('after')));
     expect(await storedAccounts(other, ['snapshot-1', 'snapshot-2', 'after'])).toEqual([
+      'snapshot-1',
       null,
-      'snapshot-2',
       'after',
     ]);
+  });
+
+  it('a read-only unit of work does not wait for another process that holds the write lock', async () => {
+    // were the read to wait for the lock, it would fail after 100 ms (the lock is held throughout)
+    const p = await open('reader.sqlite', 100);
+    const other = await open('reader.sqlite');
+    await p.uow.transaction((tx) => tx.accounts.add(account('committed')));
+    const holder = await poolOf(other).acquireConnection();
+    try {
+      holder.exec('BEGIN IMMEDIATE'); // the other process is writing ...
+      holder.exec(`update "account" set "company" = 'Other' where "id" = 'committed'`); // ... not committed
+      const read = await p.uow.read(async (tx) => (await tx.accounts.get('committed'))?.company);
+      expect(read).toBe('Acme'); // the last committed state, without waiting
+      expect(holder.inTransaction).toBe(true);
+    } finally {
+      if (holder.inTransaction) holder.exec('ROLLBACK');
+      await poolOf(other).releaseConnection(holder);
+    }
+  });
+
+  it('a write unit of work waits for the lock up to the busy timeout, then fails as database-unavailable without running its work', async () => {
+    const p = await open('locked.sqlite', 100);
+    const other = await open('locked.sqlite');
+    const holder = await poolOf(other).acquireConnection();
+    let runs = 0;
+    let failure: unknown;
+    let waited = 0;
+    try {
+      holder.exec('BEGIN IMMEDIATE'); // the other process is writing, and holds the lock throughout
+      const started = performance.now();
+      failure = await p.uow
+        .transaction(async (tx) => {
+          runs += 1;
+          await tx.accounts.get('nobody');
+          await tx.accounts.add(account('locked'));
+        })
+        .catch((e: unknown) => e);
+      waited = performance.now() - started;
+    } finally {
+      if (holder.inTransaction) holder.exec('ROLLBACK');
+      await poolOf(other).releaseConnection(holder);
+    }
+    expect(failure).toBeInstanceOf(UnavailableError);
+    expect((failure as UnavailableError).code).toBe('database-unavailable');
+    expect((failure as Error).message).toMatch(/database is locked/);
+    // the lock is taken at BEGIN, before the work runs; after a whole busy timeout it is not tried again
+    expect(runs).toBe(0);
+    expect(waited).toBeGreaterThanOrEqual(100); // SQLite sleeps at least the busy timeout (a lower bound only)
+    // The failed BEGIN is not left in progress on the connection: had it been, this COMMIT and every later one
+    // would fail with "cannot commit transaction - SQL statements in progress".
+    await p.uow.transaction((tx) => tx.accounts.add(account('later')));
+    expect(await storedAccounts(other, ['locked', 'later'])).toEqual([null, 'later']);
   });
 
   it('still waits for another writer (busy timeout) once the process has run for a while', async () => {
