@@ -16,7 +16,7 @@ export class AuthenticateAccount {
     )
       throw fail();
     const login = input.login.trim().toLowerCase();
-    const account = await this.ctx.uow.transaction(async (tx) =>
+    const account = await this.ctx.uow.read(async (tx) =>
       login.includes('@') ? tx.accounts.findByEmail(login) : tx.accounts.findByUsername(login),
     );
     if (!account) {

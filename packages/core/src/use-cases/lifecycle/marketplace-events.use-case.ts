@@ -163,7 +163,7 @@ export class ProcessMarketplaceEvent {
 
   async execute(input: { eventId: string }): Promise<ProcessOutcome> {
     const ctx = this.ctx;
-    const peek = await ctx.uow.transaction(async (tx) => {
+    const peek = await ctx.uow.read(async (tx) => {
       const e = await tx.marketplaceEvents.get(input.eventId);
       if (!e) throw new NotFoundError('marketplace-event', input.eventId);
       const ca = e.cloudAccountId
@@ -310,9 +310,7 @@ export class ProcessPendingMarketplaceEvents {
   ) {}
 
   async execute(input: { limit?: number } = {}): Promise<{ processed: number; failed: number }> {
-    const pending = await this.ctx.uow.transaction((tx) =>
-      tx.marketplaceEvents.listUnprocessed(input.limit ?? 100),
-    );
+    const pending = await this.ctx.uow.read((tx) => tx.marketplaceEvents.listUnprocessed(input.limit ?? 100));
     let processed = 0;
     let failed = 0;
     for (const e of pending) {
@@ -344,13 +342,13 @@ export class ApplyParkedMarketplaceEvents {
     const since = new Date(now.getTime() - UNPARK_WINDOW_MS);
     let applied = 0;
     for (const partition of AWS_PARTITIONS) {
-      const parked = await ctx.uow.transaction((tx) => tx.marketplaceEvents.listParked(partition, since));
+      const parked = await ctx.uow.read((tx) => tx.marketplaceEvents.listParked(partition, since));
       const looked = new Set<string>();
       for (const e of parked) {
         const key = describeCustomerRef(e.customerRef);
         if (looked.has(key)) continue;
         looked.add(key);
-        const ca = await ctx.uow.transaction((tx) => tx.cloudAccounts.findByCustomer(e.customerRef));
+        const ca = await ctx.uow.read((tx) => tx.cloudAccounts.findByCustomer(e.customerRef));
         if (!ca) continue;
         try {
           applied += await ctx.uow.transaction(async (tx) => {

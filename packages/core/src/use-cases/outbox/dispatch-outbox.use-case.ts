@@ -13,7 +13,7 @@ export class DispatchOutbox {
 
   async execute(input: { limit?: number } = {}): Promise<{ sent: number; failed: number }> {
     const ctx = this.ctx;
-    const due = await ctx.uow.transaction((tx) => tx.outbox.listDue(ctx.clock.now(), input.limit ?? 100));
+    const due = await ctx.uow.read((tx) => tx.outbox.listDue(ctx.clock.now(), input.limit ?? 100));
     let sent = 0;
     let failed = 0;
     for (const m of due) {

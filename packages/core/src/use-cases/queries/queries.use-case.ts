@@ -52,7 +52,7 @@ export class WorkspaceQueries {
 
   /** The billing periods of a workspace settled by cloud accounts, oldest first. */
   async bindings(input: { workspaceId: string; by: Actor }): Promise<Binding[]> {
-    return this.ctx.uow.transaction(async (tx) => {
+    return this.ctx.uow.read(async (tx) => {
       const ws = await loadWorkspace(tx, input.workspaceId, input.by);
       return tx.bindings.listForWorkspace(ws.id);
     });
@@ -64,7 +64,7 @@ export class WorkspaceQueries {
    */
   async billingStatus(input: { workspaceId: string; by: Actor }): Promise<WorkspaceBillingStatus> {
     const now = this.ctx.clock.now();
-    return this.ctx.uow.transaction(async (tx) => {
+    return this.ctx.uow.read(async (tx) => {
       const ws = await loadWorkspace(tx, input.workspaceId, input.by);
       const binding = await tx.bindings.findCovering(ws.id, now);
       const scheduled = ws.billingMethodEffectiveFrom.getTime() > now.getTime();
@@ -115,7 +115,7 @@ export class CloudAccountQueries {
 
   /** The subscription's history: every marketplace message applied to it, in AWS's order. */
   async history(input: { cloudAccountId: string; by: Actor }): Promise<MarketplaceEvent[]> {
-    return this.ctx.uow.transaction(async (tx) => {
+    return this.ctx.uow.read(async (tx) => {
       const ca = await loadCloudAccount(tx, input.cloudAccountId, input.by);
       return tx.marketplaceEvents.listForCloudAccount(ca.id);
     });
@@ -128,7 +128,7 @@ export class CloudAccountQueries {
     cursor?: string | null;
   }) {
     const limit = pageSize(input.limit);
-    return this.ctx.uow.transaction(async (tx) => {
+    return this.ctx.uow.read(async (tx) => {
       const ca = await loadCloudAccount(tx, input.cloudAccountId, input.by);
       return tx.metering.listForCloudAccount(ca.id, { limit, cursor: input.cursor ?? null });
     });
@@ -141,7 +141,7 @@ export class AuditQueries {
   /** An account's audit log, newest first. */
   async forAccount(input: { accountId: string; by: Actor; limit?: number; cursor?: string | null }) {
     const limit = pageSize(input.limit);
-    return this.ctx.uow.transaction(async (tx) => {
+    return this.ctx.uow.read(async (tx) => {
       const account = await loadAccount(tx, input.accountId, input.by);
       return tx.audit.listForAccount(account.id, { limit, cursor: input.cursor ?? null });
     });

@@ -86,7 +86,7 @@ export class GetRegistrationTicket {
   constructor(private readonly ctx: CoreContext) {}
 
   async execute(input: { ticketId: string }): Promise<RegistrationTicket> {
-    return this.ctx.uow.transaction(async (tx) => {
+    return this.ctx.uow.read(async (tx) => {
       const t = typeof input.ticketId === 'string' ? await tx.tickets.get(input.ticketId) : null;
       if (!t) throw new NotFoundError('registration-ticket', String(input.ticketId));
       return t;
