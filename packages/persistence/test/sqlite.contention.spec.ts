@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Account, UnavailableError } from '@billing-center/core';
+import { UnavailableError } from '@billing-center/core';
+import { mother } from '@billing-center/core/testing';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { createPersistence, type Persistence } from '../src/index.js';
 
@@ -26,15 +27,7 @@ const open = async (file: string, busyTimeoutMs?: number) => {
   return p;
 };
 
-const account = (id: string) =>
-  Account.register({
-    id,
-    username: id,
-    email: `${id}@example.com`,
-    company: 'Acme',
-    passwordHash: 'x',
-    now: new Date('2026-11-02T10:00:00Z'),
-  });
+const account = (id: string) => mother.account({ id });
 
 /** The libsql connection under MikroORM and knex (one per persistence: the pool holds one). */
 interface RawSqlite {

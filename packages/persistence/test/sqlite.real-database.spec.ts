@@ -1,22 +1,15 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Account, CloudAccount, ConflictError } from '@billing-center/core';
+import { CloudAccount, ConflictError } from '@billing-center/core';
+import { mother } from '@billing-center/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createPersistence, parseDatabaseSetting } from '../src/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'billing-center-sqlite-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const account = (id: string) =>
-  Account.register({
-    id,
-    username: id,
-    email: `${id}@example.com`,
-    company: 'Acme',
-    passwordHash: 'x',
-    now: new Date('2026-11-02T10:00:00Z'),
-  });
+const account = (id: string) => mother.account({ id });
 
 describe('the database setting', () => {
   it('selects PostgreSQL by URL, SQLite by path or :memory:, and a default file when empty', () => {
