@@ -103,7 +103,7 @@ describe('SQLite file shared with another process', () => {
       holder.exec('BEGIN IMMEDIATE'); // the other process is writing ...
       holder.exec(`update "account" set "company" = 'Other' where "id" = 'committed'`); // ... not committed
       const read = await p.uow.read(async (tx) => (await tx.accounts.get('committed'))?.company);
-      expect(read).toBe('Acme'); // the last committed state, without waiting
+      expect(read).toBe('Example Ltd'); // the last committed state, without waiting
       expect(holder.inTransaction).toBe(true);
     } finally {
       if (holder.inTransaction) holder.exec('ROLLBACK');

@@ -41,11 +41,16 @@ describe('embedded SQLite file', () => {
   it('creates the schema on first start and keeps the data across restarts', async () => {
     const file = join(dir, 'nested', 'billing.sqlite');
     const first = await createPersistence({ database: file });
-    await first.uow.transaction((tx) => tx.accounts.add(account('kept')));
+    const kept = account('kept');
+    await first.uow.transaction((tx) => tx.accounts.add(kept));
     await first.close();
     const second = await createPersistence({ database: file });
     try {
-      expect((await second.uow.transaction((tx) => tx.accounts.get('kept')))?.username).toBe('kept');
+      expect(await second.uow.transaction((tx) => tx.accounts.get('kept'))).toMatchObject({
+        id: 'kept',
+        username: kept.username,
+        email: kept.email,
+      });
       expect(await second.migrate()).toEqual([]); // up to date: a no-op
     } finally {
       await second.close();
