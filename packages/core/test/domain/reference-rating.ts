@@ -1,5 +1,4 @@
-import { MAX_RECORD_QUANTITY } from '../../src/domain/metering/metering-record.js';
-import type { RatedHour, RateHourInput } from '../../src/domain/metering/rating.js';
+import { capDimensions, type RatedHour, type RateHourInput } from '../../src/domain/metering/rating.js';
 import { utcDayKey } from '../../src/shared/time.js';
 
 /**
@@ -47,37 +46,6 @@ export function referenceRateHour(input: RateHourInput): RatedHour {
       dim.set(a.workspaceId, (dim.get(a.workspaceId) ?? 0n) + whole);
     }
   }
-  capDimensions(input, byDimension, agg);
+  capDimensions(input, byDimension, [...agg.values()]); // the planner's own: not what this reference checks
   return { byDimension, touched };
-}
-
-/**
- * AWS takes at most 2^31-1 per record. Anything above is taken back, largest workspaces first, into the
- * carried fraction of one of that workspace's items, so it is billed in a later hour instead of being lost.
- */
-function capDimensions(
-  input: RateHourInput,
-  byDimension: Map<string, Map<string, bigint>>,
-  agg: Map<string, { workspaceId: string; itemCode: string }>,
-): void {
-  const max = BigInt(MAX_RECORD_QUANTITY);
-  for (const [dimension, parts] of byDimension) {
-    let total = 0n;
-    for (const v of parts.values()) total += v;
-    if (total <= max) continue;
-    let excess = total - max;
-    const largest = [...parts.entries()].sort((a, b) => (a[1] === b[1] ? 0 : a[1] > b[1] ? -1 : 1));
-    for (const [ws, v] of largest) {
-      if (excess === 0n) break;
-      const take = v < excess ? v : excess;
-      const carrier = [...agg.values()].find(
-        (a) => a.workspaceId === ws && input.catalog.item(a.itemCode)?.dimension === dimension,
-      );
-      if (!carrier) continue;
-      const st = input.state(ws, carrier.itemCode);
-      st.carry = (BigInt(st.carry) + take * BigInt(st.denominator)).toString();
-      parts.set(ws, v - take);
-      excess -= take;
-    }
-  }
 }

@@ -172,10 +172,10 @@ function rateOneExactly(a: Aggregate, st: RatingState, rate: RatingRate, day: st
  * AWS takes at most 2^31-1 per record. Anything above is taken back, largest workspaces first, into the
  * carried fraction of one of that workspace's items, so it is billed in a later hour instead of being lost.
  */
-function capDimensions(
-  input: RateHourInput,
+export function capDimensions(
+  input: Pick<RateHourInput, 'catalog' | 'state'>,
   byDimension: Map<string, Map<string, bigint>>,
-  aggs: readonly Aggregate[],
+  aggs: readonly { workspaceId: string; itemCode: string }[],
 ): void {
   const max = BigInt(MAX_RECORD_QUANTITY);
   for (const [dimension, parts] of byDimension) {
