@@ -148,7 +148,16 @@ describe.skipIf(!simulatorAvailable()).each(DATABASES)('end to end with the simu
 
     // resubscribing re-binds and unlocks exactly what the cancellation locked
     const ids = workspaces.map((x) => x.id);
-    await until(async () => (await cloudAccountOf(cloudAccount.id))?.state === 'active');
+    await until(
+      async () => (await cloudAccountOf(cloudAccount.id))?.state === 'active',
+      15_000,
+      20,
+      // a failure here (seen once, under a whole-suite run on Node 24) should say what became of the messages
+      async () =>
+        `cloud account ${(await cloudAccountOf(cloudAccount.id))?.state}; messages: ${JSON.stringify(
+          (await w.events()).map((e) => [e.action, e.status, e.outcome, e.lastError ?? null]),
+        )}`,
+    );
     await until(async () => (await workspacesOf(ids)).every((ws) => ws.lockReason === null));
     for (const ws of await workspacesOf(ids)) {
       expect(ws.method).toEqual({ kind: 'cloud-account', cloudAccountId: cloudAccount.id });
@@ -186,10 +195,16 @@ async function register(useCases: UseCases, token: string, count: number) {
   return { cloudAccount: done.cloudAccount, workspaces };
 }
 
-async function until(done: () => Promise<boolean>, timeoutMs = 15_000, everyMs = 20): Promise<void> {
+/** Polls `done`; on time out, `why` (if given) says what was seen instead. */
+async function until(
+  done: () => Promise<boolean>,
+  timeoutMs = 15_000,
+  everyMs = 20,
+  why?: () => Promise<string>,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await done())) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
+    if (Date.now() > deadline) throw new Error(`timed out waiting${why ? `: ${await why()}` : ''}`);
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }
