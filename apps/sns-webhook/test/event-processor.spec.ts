@@ -1,6 +1,6 @@
 // The processor on its own, over scripted use cases: one message per key at a time, conflicts retried,
 // parked messages looked at again, a full queue left to the sweep, and the sweep's batches.
-import { ConcurrencyConflict, type ProcessOutcome } from '@billing-center/core';
+import { ConcurrencyConflict, type ProcessOutcome, UnavailableError } from '@billing-center/core';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { EventProcessor } from '../src/inbox/event-processor.js';
@@ -74,6 +74,23 @@ describe('EventProcessor', () => {
     await p.drained();
     expect(s.calls.filter((c) => c === 'x:1')).toHaveLength(2);
     expect(s.calls.filter((c) => c === 'y:1')).toHaveLength(3);
+  });
+
+  it('tries again shortly a message that found the database unavailable, then leaves it to the sweep', async () => {
+    const down = () => new UnavailableError('database-unavailable', 'The database is not available.');
+    const s = scripted(async (id, call) => {
+      if (id === 'x:1' && call < 2) throw down();
+      if (id === 'y:1') throw down();
+      return 'processed';
+    });
+    const p = new EventProcessor(s.useCases, { ...options, unavailableRetryMs: 5 }, silent);
+    const started = Date.now();
+    p.enqueue('x:1', 'x');
+    p.enqueue('y:1', 'y');
+    await p.drained();
+    expect(s.calls.filter((c) => c === 'x:1')).toHaveLength(2);
+    expect(s.calls.filter((c) => c === 'y:1')).toHaveLength(3); // the default 3 attempts
+    expect(Date.now() - started).toBeGreaterThanOrEqual(5 + 20); // it waited between attempts
   });
 
   it('looks again at a parked message after each re-check delay', async () => {

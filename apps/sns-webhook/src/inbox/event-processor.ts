@@ -8,8 +8,13 @@ export interface EventProcessorOptions {
   readonly maxQueued: number;
   /** How often the sweep retries stored but unprocessed messages. */
   readonly sweepIntervalMs: number;
-  /** Attempts for a message whose processing lost an optimistic-lock race (then the sweep takes over). */
+  /**
+   * Attempts for a message whose processing lost an optimistic-lock race or found the database unavailable
+   * for a moment (then the sweep takes over). Default 3.
+   */
   readonly conflictAttempts?: number;
+  /** Wait before the second attempt after `unavailable`, four times longer before each next. Default 100 ms. */
+  readonly unavailableRetryMs?: number;
   /**
    * When a message is parked (no registered buyer matches), look again after these delays: the buyer's
    * registration may have been committing at that very moment (see `recheckParked`). Default 1 s and 5 s.
@@ -39,6 +44,7 @@ export class EventProcessor {
   private sweepTimer: NodeJS.Timeout | null = null;
   private sweeping: Promise<void> | null = null;
   private readonly conflictAttempts: number;
+  private readonly unavailableRetryMs: number;
   private readonly parkedRecheckDelaysMs: readonly number[];
   private readonly recheckTimers = new Set<NodeJS.Timeout>();
 
@@ -51,6 +57,7 @@ export class EventProcessor {
     private readonly log: Logger,
   ) {
     this.conflictAttempts = options.conflictAttempts ?? 3;
+    this.unavailableRetryMs = options.unavailableRetryMs ?? 100;
     this.parkedRecheckDelaysMs = options.parkedRecheckDelaysMs ?? [1_000, 5_000];
   }
 
@@ -200,8 +207,19 @@ export class EventProcessor {
         if (outcome.status === 'parked') this.recheckParked(item);
         return;
       } catch (err) {
-        const conflict = isDomainError(err) && err.kind === 'conflict';
-        if (conflict && attempt < this.conflictAttempts && !this.stopped) continue;
+        // A lost race is tried again at once. A database that was unavailable (a failover, a full pool) is
+        // tried again shortly: the sweep would take it only after sweepIntervalMs, and a cancellation's
+        // lock cascade should not wait that long for a blip.
+        const kind = isDomainError(err) ? err.kind : null;
+        if (
+          (kind === 'conflict' || kind === 'unavailable') &&
+          attempt < this.conflictAttempts &&
+          !this.stopped
+        ) {
+          if (kind === 'unavailable')
+            await new Promise((r) => setTimeout(r, this.unavailableRetryMs * 4 ** (attempt - 1)));
+          continue;
+        }
         // Stored and marked failed by the use case: the sweep retries it.
         this.log.warn({ err, eventId: item.eventId, attempt }, 'marketplace message not processed yet');
         return;
