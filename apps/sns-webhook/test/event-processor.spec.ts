@@ -68,12 +68,15 @@ describe('EventProcessor', () => {
       if (id === 'y:1') throw new ConcurrencyConflict('cloud account', 'ca-2');
       return 'processed';
     });
-    const p = new EventProcessor(s.useCases, { ...options, conflictAttempts: 3 }, silent);
+    const p = new EventProcessor(s.useCases, { ...options, conflictAttempts: 3, conflictRetryMs: 8 }, silent);
+    const started = Date.now();
     p.enqueue('x:1', 'x');
     p.enqueue('y:1', 'y');
     await p.drained();
     expect(s.calls.filter((c) => c === 'x:1')).toHaveLength(2);
     expect(s.calls.filter((c) => c === 'y:1')).toHaveLength(3);
+    // not at once: at least half of 8 ms, then of 16 ms, so that racing messages fall apart
+    expect(Date.now() - started).toBeGreaterThanOrEqual(4 + 8);
   });
 
   it('tries again shortly a message that found the database unavailable, then leaves it to the sweep', async () => {
@@ -89,8 +92,8 @@ describe('EventProcessor', () => {
     p.enqueue('y:1', 'y');
     await p.drained();
     expect(s.calls.filter((c) => c === 'x:1')).toHaveLength(2);
-    expect(s.calls.filter((c) => c === 'y:1')).toHaveLength(3); // the default 3 attempts
-    expect(Date.now() - started).toBeGreaterThanOrEqual(5 + 20); // it waited between attempts
+    expect(s.calls.filter((c) => c === 'y:1')).toHaveLength(5); // the default 5 attempts
+    expect(Date.now() - started).toBeGreaterThanOrEqual(5 + 20 + 80 + 320); // it waited between attempts
   });
 
   it('looks again at a parked message after each re-check delay', async () => {

@@ -10,10 +10,15 @@ export interface EventProcessorOptions {
   readonly sweepIntervalMs: number;
   /**
    * Attempts for a message whose processing lost an optimistic-lock race or found the database unavailable
-   * for a moment (then the sweep takes over). Default 3.
+   * for a moment (then the sweep takes over). Default 5.
    */
   readonly conflictAttempts?: number;
-  /** Wait before the second attempt after `unavailable`, four times longer before each next. Default 100 ms. */
+  /**
+   * Wait before the second attempt after a lost race, twice as long before each next, half of it random so
+   * that two messages racing for one cloud account fall apart. Default 20 ms.
+   */
+  readonly conflictRetryMs?: number;
+  /** Wait before the second attempt after `unavailable`, four times longer before each next (at most 2 s). Default 100 ms. */
   readonly unavailableRetryMs?: number;
   /**
    * When a message is parked (no registered buyer matches), look again after these delays: the buyer's
@@ -44,6 +49,7 @@ export class EventProcessor {
   private sweepTimer: NodeJS.Timeout | null = null;
   private sweeping: Promise<void> | null = null;
   private readonly conflictAttempts: number;
+  private readonly conflictRetryMs: number;
   private readonly unavailableRetryMs: number;
   private readonly parkedRecheckDelaysMs: readonly number[];
   private readonly recheckTimers = new Set<NodeJS.Timeout>();
@@ -56,7 +62,8 @@ export class EventProcessor {
     private readonly options: EventProcessorOptions,
     private readonly log: Logger,
   ) {
-    this.conflictAttempts = options.conflictAttempts ?? 3;
+    this.conflictAttempts = options.conflictAttempts ?? 5;
+    this.conflictRetryMs = options.conflictRetryMs ?? 20;
     this.unavailableRetryMs = options.unavailableRetryMs ?? 100;
     this.parkedRecheckDelaysMs = options.parkedRecheckDelaysMs ?? [1_000, 5_000];
   }
@@ -207,17 +214,22 @@ export class EventProcessor {
         if (outcome.status === 'parked') this.recheckParked(item);
         return;
       } catch (err) {
-        // A lost race is tried again at once. A database that was unavailable (a failover, a full pool) is
-        // tried again shortly: the sweep would take it only after sweepIntervalMs, and a cancellation's
-        // lock cascade should not wait that long for a blip.
+        // A lost race (another message of the same buyer under another key: an entitlement-updated beside
+        // a subscribe-success, say) and a database that was unavailable for a moment (a failover, a full
+        // pool) are tried again shortly: the sweep would take the message only after sweepIntervalMs, and
+        // a cancellation's lock cascade should not wait that long. Tried again at once, two racing messages
+        // could lose to each other every time.
         const kind = isDomainError(err) ? err.kind : null;
         if (
           (kind === 'conflict' || kind === 'unavailable') &&
           attempt < this.conflictAttempts &&
           !this.stopped
         ) {
-          if (kind === 'unavailable')
-            await new Promise((r) => setTimeout(r, this.unavailableRetryMs * 4 ** (attempt - 1)));
+          const wait =
+            kind === 'unavailable'
+              ? Math.min(2_000, this.unavailableRetryMs * 4 ** (attempt - 1))
+              : this.conflictRetryMs * 2 ** (attempt - 1) * (0.5 + Math.random() / 2);
+          await new Promise((r) => setTimeout(r, wait));
           continue;
         }
         // Stored and marked failed by the use case: the sweep retries it.
