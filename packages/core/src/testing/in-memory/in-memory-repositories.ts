@@ -245,19 +245,23 @@ class Usage implements UsageRepository {
   /** `peek`: the rows as this transaction sees them, without a copy each (for read-only readings). */
   private pending(payers: readonly UsageWatermark[], upTo: Date | null, peek: boolean) {
     const limit = upTo?.getTime() ?? Number.POSITIVE_INFINITY;
-    return payers
-      .flatMap((p) => {
-        const through = p.meteredThrough?.getTime() ?? Number.NEGATIVE_INFINITY;
-        const where = (u: Readonly<UsageRecord>) => {
-          if (u.status !== 'pending' || u.payerCloudAccountId !== p.id) return false;
-          const h = u.hour.getTime();
-          return h <= limit && (h > through || (u.seq ?? 0) > p.meteredUsageSeq);
-        };
-        return peek
-          ? this.t.usage.peekByIndex('pendingPayer', p.id, where)
-          : this.t.usage.byIndex('pendingPayer', p.id, where);
-      })
-      .sort((a, b) => a.hour.getTime() - b.hour.getTime() || (a.seq ?? 0) - (b.seq ?? 0));
+    // one filter for every payer (a seal asks for hundreds at once): the payer in hand is a variable
+    let p = payers[0] as UsageWatermark;
+    let through = 0;
+    const where = (u: Readonly<UsageRecord>) => {
+      if (u.status !== 'pending' || u.payerCloudAccountId !== p.id) return false;
+      const h = u.hour.getTime();
+      return h <= limit && (h > through || (u.seq ?? 0) > p.meteredUsageSeq);
+    };
+    const out: UsageRecord[] = [];
+    for (p of payers) {
+      through = p.meteredThrough?.getTime() ?? Number.NEGATIVE_INFINITY;
+      const rows = peek
+        ? (this.t.usage.peekByIndex('pendingPayer', p.id, where) as UsageRecord[])
+        : this.t.usage.byIndex('pendingPayer', p.id, where);
+      for (const u of rows) out.push(u);
+    }
+    return out.sort((a, b) => a.hour.getTime() - b.hour.getTime() || (a.seq ?? 0) - (b.seq ?? 0));
   }
   async listForWorkspace(wsId: string, from: Date, to: Date) {
     return this.t.usage

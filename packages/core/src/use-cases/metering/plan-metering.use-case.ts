@@ -213,6 +213,10 @@ export class PlanMetering {
       const journal = new Journal(idGen, now, { type: 'system', process: 'metering' });
       /** usage of billing items no longer in the catalog: it cannot be rated, so it is reported not billable */
       const unrated: Unrated[] = [];
+      // rating's look-ups, made once for the batch: the book is the account's in hand
+      let book = RatingBook.empty('');
+      const siteOf = (ws: string) => sites.get(ws) ?? '';
+      const state = (ws: string, item: string) => book.state(ws, item);
       for (const { ca, due: d } of due) {
         const usage = (usageByPayer.get(ca.id) ?? []).filter((u) => u.hour.getTime() <= d.hour.getTime());
         for (const u of usage) {
@@ -225,15 +229,8 @@ export class PlanMetering {
           };
           unrated.push({ ca, before, hour: d.hour, usageId: u.id, itemCode: u.itemCode });
         }
-        const book = books.get(ca.id) ?? RatingBook.empty(ca.id);
-        const rated = rateHour({
-          catalog,
-          partition: ca.partition,
-          hour: d.hour,
-          siteOf: (ws) => sites.get(ws) ?? '',
-          usage,
-          state: (ws, item) => book.state(ws, item),
-        });
+        book = books.get(ca.id) ?? RatingBook.empty(ca.id);
+        const rated = rateHour({ catalog, partition: ca.partition, hour: d.hour, siteOf, usage, state });
         if (rated.touched.length) touchedBooks.push(book);
         const deadline = meteringDeadline(d.hour, catalog.meteringWindowHours);
         // The new watermark: everything pending up to this hour, as far as it was stored (ADR 0009).
