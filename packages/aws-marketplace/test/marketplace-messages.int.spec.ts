@@ -82,7 +82,17 @@ describe.skipIf(!simulatorAvailable())('marketplace messages from the simulatorâ
           .map((e) => parseSnsMarketplaceNotification(e as Extract<SnsEnvelope, { Type: 'Notification' }>))
           .flatMap((r) => (r.ok ? [r.notification] : []))
           .filter((n) => n.customerIdentifier === sub.customerIdentifier);
-      await until(() => forSub().length === 3);
+      await until(
+        () => forSub().length === 3,
+        30_000,
+        // on a time-out: what arrived, and what the simulator says of its deliveries to us
+        async () =>
+          `received ${JSON.stringify(forSub().map((n) => n.action))}, refused ${JSON.stringify(refused)}; deliveries: ${JSON.stringify(
+            (await sim.admin<Array<Record<string, unknown>>>('GET', '/_admin/sns/deliveries'))
+              .filter((d) => d.endpoint === endpoint && d.type === 'Notification')
+              .map((d) => [d.topicArn, d.status, d.attempts, d.lastStatusCode, d.lastError]),
+          )}`,
+      );
       const notifications = forSub().sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime());
       expect(new Set(notifications.map((n) => n.action))).toEqual(
         new Set(['subscribe-success', 'unsubscribe-pending', 'unsubscribe-success']),
@@ -104,10 +114,12 @@ describe.skipIf(!simulatorAvailable())('marketplace messages from the simulatorâ
   });
 });
 
-async function until(done: () => boolean, timeoutMs = 15_000): Promise<void> {
+/** Polls `done`; on a time-out, `why` (if given) says what was seen instead. */
+async function until(done: () => boolean, timeoutMs = 15_000, why?: () => Promise<string>): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!done()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting for SNS deliveries');
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for SNS deliveries${why ? `: ${await why()}` : ''}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
