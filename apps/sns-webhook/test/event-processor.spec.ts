@@ -68,7 +68,7 @@ describe('EventProcessor', () => {
       if (id === 'y:1') throw new ConcurrencyConflict('cloud account', 'ca-2');
       return 'processed';
     });
-    const p = new EventProcessor(s.useCases, { ...options, conflictAttempts: 3, conflictRetryMs: 8 }, silent);
+    const p = new EventProcessor(s.useCases, { ...options, retryAttempts: 3, conflictRetryMs: 8 }, silent);
     const started = Date.now();
     p.enqueue('x:1', 'x');
     p.enqueue('y:1', 'y');

@@ -12,7 +12,7 @@ export interface EventProcessorOptions {
    * Attempts for a message whose processing lost an optimistic-lock race or found the database unavailable
    * for a moment (then the sweep takes over). Default 5.
    */
-  readonly conflictAttempts?: number;
+  readonly retryAttempts?: number;
   /**
    * Wait before the second attempt after a lost race, twice as long before each next, half of it random so
    * that two messages racing for one cloud account fall apart. Default 20 ms.
@@ -48,7 +48,7 @@ export class EventProcessor {
   private stopped = false;
   private sweepTimer: NodeJS.Timeout | null = null;
   private sweeping: Promise<void> | null = null;
-  private readonly conflictAttempts: number;
+  private readonly retryAttempts: number;
   private readonly conflictRetryMs: number;
   private readonly unavailableRetryMs: number;
   private readonly parkedRecheckDelaysMs: readonly number[];
@@ -62,7 +62,7 @@ export class EventProcessor {
     private readonly options: EventProcessorOptions,
     private readonly log: Logger,
   ) {
-    this.conflictAttempts = options.conflictAttempts ?? 5;
+    this.retryAttempts = options.retryAttempts ?? 5;
     this.conflictRetryMs = options.conflictRetryMs ?? 20;
     this.unavailableRetryMs = options.unavailableRetryMs ?? 100;
     this.parkedRecheckDelaysMs = options.parkedRecheckDelaysMs ?? [1_000, 5_000];
@@ -222,7 +222,7 @@ export class EventProcessor {
         const kind = isDomainError(err) ? err.kind : null;
         if (
           (kind === 'conflict' || kind === 'unavailable') &&
-          attempt < this.conflictAttempts &&
+          attempt < this.retryAttempts &&
           !this.stopped
         ) {
           const wait =
