@@ -54,13 +54,14 @@ function pgRecordset(
 ): { select: string; from: string; param: string } {
   const names = props.map((p) => p.fieldNames[0] as string);
   const types = props.map((p) => castType(p.columnTypes[0]));
-  // JSON columns: the value itself goes into the document (no string inside a string); JSON.stringify
-  // writes it as MikroORM's JsonType would (dates as ISO strings)
-  const json = props.map((p) => p.customType instanceof JsonType);
   const select = names.map((n) => `x."${n}"`).join(', ');
   const from = `json_to_recordset(?::json) as x(${names.map((n, i) => `"${n}" ${types[i]}`).join(', ')})`;
-  // How each column's value is written: most need no conversion (kinds worked out once per call, not per value)
-  const kinds = props.map((p, i) => (json[i] ? 'json' : p.customType ? 'custom' : 'plain'));
+  // How each column's value is written, worked out once per call: most need no conversion; a JSON column's
+  // value goes into the document itself (no string inside a string), which JSON.stringify writes as
+  // MikroORM's JsonType would (dates as ISO strings); other custom types are converted.
+  const kinds = props.map((p) =>
+    p.customType instanceof JsonType ? 'json' : p.customType ? 'custom' : 'plain',
+  );
   const out = new Array<Record<string, unknown>>(rows.length);
   for (let r = 0; r < rows.length; r++) {
     const e = rows[r] as Record<string, unknown>;
@@ -569,9 +570,8 @@ export class Session {
 
   /**
    * Row locks until the transaction ends, in id order (no deadlock between two lockers of overlapping
-   * sets): `share` against writers, `update` against both. PostgreSQL only: SQLite has one writer at a
-   * time, and a transaction that read before another's commit cannot write after it (SQLITE_BUSY_SNAPSHOT,
-   * retried by the unit of work), which gives the same guarantee.
+   * sets): `share` against writers, `update` against both. PostgreSQL only: on SQLite a transaction that may
+   * write holds the file's write lock from its BEGIN (BEGIN IMMEDIATE), which gives the same guarantee.
    */
   async lock<T extends Row>(schema: EntitySchema<T>, ids: readonly string[], mode: 'share' | 'update') {
     if (this.dialect !== 'postgresql' || ids.length === 0) return;

@@ -106,15 +106,19 @@ export class MikroOrmUnitOfWork implements UnitOfWork {
       );
     } catch (e) {
       // BEGIN's and COMMIT's errors come from the driver unconverted ("database is locked": unavailable)
-      throw toDomainError(
-        e instanceof DriverException || isDomainError(e) || !(e instanceof Error)
-          ? e
-          : em.getDriver().convertException(e),
-        this.database,
-      );
+      throw this.storeError(em, e);
     } finally {
       this.ended(session);
     }
+  }
+
+  /** A failure as a domain error; a raw driver error (one MikroORM did not wrap) is converted first. */
+  private storeError(em: SqlEntityManager, e: unknown): unknown {
+    const wrapped =
+      e instanceof DriverException || isDomainError(e) || !(e instanceof Error)
+        ? e
+        : em.getDriver().convertException(e);
+    return toDomainError(wrapped, this.database);
   }
 
   /**
@@ -128,18 +132,11 @@ export class MikroOrmUnitOfWork implements UnitOfWork {
   ): Promise<T> {
     const em = this.orm.em.fork() as SqlEntityManager;
     const client = em.getConnection().getKnex().client as unknown as PooledClient;
-    const convert = (e: unknown) =>
-      toDomainError(
-        e instanceof DriverException || isDomainError(e) || !(e instanceof Error)
-          ? e
-          : em.getDriver().convertException(e),
-        this.database,
-      );
     let connection: PgConnection & { __knex__disposed?: unknown };
     try {
       connection = (await client.acquireConnection()) as PgConnection;
     } catch (e) {
-      throw convert(e);
+      throw this.storeError(em, e);
     }
     let session: Session | null = null;
     try {
@@ -159,7 +156,7 @@ export class MikroOrmUnitOfWork implements UnitOfWork {
         // the connection is gone: the pool must not hand it out again
         connection.__knex__disposed ??= rollbackFailure;
       }
-      throw convert(e);
+      throw this.storeError(em, e);
     } finally {
       // after COMMIT (or ROLLBACK) returned, before the use case does
       this.ended(session);
@@ -191,10 +188,19 @@ function isWorthAnotherAttempt(e: unknown, readOnly: boolean, began: boolean): b
 
 /** SQLite's "database is locked" (SQLITE_BUSY / SQLITE_BUSY_SNAPSHOT), however the driver wrapped it. */
 export function isSqliteBusy(e: unknown): boolean {
+  return anyCause(
+    e,
+    (err) =>
+      (typeof err.code === 'string' && err.code.startsWith('SQLITE_BUSY')) ||
+      (typeof err.message === 'string' && /database is locked|SQLITE_BUSY/.test(err.message)),
+  );
+}
+
+/** Whether `e` or one of its causes (a driver error wrapped by MikroORM, then by the core) passes `test`. */
+function anyCause(e: unknown, test: (err: { code?: unknown; message?: unknown }) => boolean): boolean {
   for (let x: unknown = e, depth = 0; x && depth < 5; depth += 1) {
     const err = x as { code?: unknown; message?: unknown; cause?: unknown };
-    if (typeof err.code === 'string' && err.code.startsWith('SQLITE_BUSY')) return true;
-    if (typeof err.message === 'string' && /database is locked|SQLITE_BUSY/.test(err.message)) return true;
+    if (test(err)) return true;
     x = err.cause;
   }
   return false;
@@ -209,17 +215,13 @@ export function isSqliteBusy(e: unknown): boolean {
  * which SqliteFileClient now prevents); kept for a transaction left open otherwise.
  */
 export function isSqliteTransactionNotBegun(e: unknown): boolean {
-  for (let x: unknown = e, depth = 0; x && depth < 5; depth += 1) {
-    const err = x as { message?: unknown; cause?: unknown };
-    if (
+  return anyCause(
+    e,
+    (err) =>
       typeof err.message === 'string' &&
       (err.message.startsWith('Transaction query already complete') ||
-        err.message.includes('cannot start a transaction within a transaction'))
-    )
-      return true;
-    x = err.cause;
-  }
-  return false;
+        err.message.includes('cannot start a transaction within a transaction')),
+  );
 }
 
 /** knex's client: the connection pool the PostgreSQL transactions take their connection from. */

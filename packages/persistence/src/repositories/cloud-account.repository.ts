@@ -23,13 +23,23 @@ export class MikroOrmCloudAccountRepository implements CloudAccountRepository {
     return this.s.getMany(CloudAccountSchema, ids);
   }
   /** Locked for update (PostgreSQL), after any usage write holding one of them commits (see the port). */
-  async getManyForMetering(ids: readonly string[]) {
+  getManyForMetering(ids: readonly string[]) {
+    return this.getManyLocked(ids, 'update');
+  }
+  /** Share-locked (PostgreSQL), against a cancellation's or a seal's update (see the port). */
+  getManyForUsage(ids: readonly string[]) {
+    return this.getManyLocked(ids, 'share');
+  }
+  /**
+   * PostgreSQL: read and locked in id order (no deadlocks between two lockers). The callers read these
+   * accounts first in their transaction, so what they get is the row as committed after the wait. SQLite
+   * has one writer at a time (a writing transaction holds the file's lock from its BEGIN): a plain read.
+   */
+  private async getManyLocked(ids: readonly string[], mode: 'update' | 'share') {
     if (this.s.dialect !== 'postgresql') return this.s.getMany(CloudAccountSchema, ids);
-    // in id order (no deadlocks); a seal reads its accounts first in its transaction, so what it gets is the
-    // row as committed after the wait
     return this.s.select(
       CloudAccountSchema,
-      `select ${this.s.columns(CloudAccountSchema)} from "cloud_account" where "id" = any(?::text[]) order by "id" for update`,
+      `select ${this.s.columns(CloudAccountSchema)} from "cloud_account" where "id" = any(?::text[]) order by "id" for ${mode}`,
       [Session.pgArray([...new Set(ids)])],
     );
   }
@@ -59,15 +69,6 @@ export class MikroOrmCloudAccountRepository implements CloudAccountRepository {
   }
   listByOwner(ownerAccountId: string) {
     return this.s.find(CloudAccountSchema, { ownerAccountId }, { orderBy: { id: 'asc' } });
-  }
-  /** Share-locked in id order (PostgreSQL), against a cancellation's or a seal's update (see the port). */
-  async getManyForUsage(ids: readonly string[]) {
-    if (this.s.dialect !== 'postgresql') return this.s.getMany(CloudAccountSchema, ids);
-    return this.s.select(
-      CloudAccountSchema,
-      `select ${this.s.columns(CloudAccountSchema)} from "cloud_account" where "id" = any(?::text[]) order by "id" for share`,
-      [Session.pgArray([...new Set(ids)])],
-    );
   }
   async listDueForMetering(now: Date, limit: number, afterId?: string | null) {
     // SQL narrows to accounts with a completed hour or a final flush; the exact rule (nextHourToMeter is a
