@@ -294,7 +294,7 @@ export type MeteringSchedule = Pick<
 
 /** The next hour to seal: hours are sealed in order, never before `meteringFrom`. */
 export function nextHourToMeter(ca: Pick<CloudAccount, 'meteringFrom' | 'meteredThrough'>): Date {
-  const afterSealed = ca.meteredThrough ? ca.meteredThrough.getTime() + 3_600_000 : 0;
+  const afterSealed = ca.meteredThrough ? ca.meteredThrough.getTime() + HOUR_MS : 0;
   return new Date(Math.max(afterSealed, ca.meteringFrom.getTime()));
 }
 

@@ -73,7 +73,6 @@ export class PricingCatalog {
   readonly dimensions: readonly DimensionDef[];
   readonly meteringWindowHours: number;
   private readonly dimensionByName: ReadonlyMap<string, DimensionDef>;
-  private readonly rateCache = new Map<string, ItemRate>();
   /** item → site → [aws, aws-cn]: looked up for every rated (workspace, item), without building a key */
   private readonly ratingRates = new Map<string, Map<string, [RatingRate | null, RatingRate | null]>>();
 
@@ -168,44 +167,15 @@ export class PricingCatalog {
    * `partition`: units → q / unitSize; cost → q / unitSize × price, in the smallest currency unit.
    */
   rate(itemCode: string, siteId: string, partition: AwsPartition): ItemRate {
-    const key = `${itemCode}|${siteId}|${partition}`;
-    let r = this.rateCache.get(key);
-    if (r) return r;
-    const item = this.items.get(itemCode);
-    if (!item)
-      throw new ValidationError('unknown-billing-item', `Billing item "${itemCode}" is not in the catalog.`);
-    const dim = this.dimensionByName.get(item.dimension) as DimensionDef;
-    if (dim.measure === 'units') {
-      r = { numeratorPerUnit: 1n, denominator: BigInt(item.unitSize) };
-    } else {
-      const cur = this.currencyOf(partition);
-      const price = item.sitePrices?.[siteId]?.[cur] ?? item.prices[cur] ?? '0';
-      const minor = 10n ** BigInt(this.file.currencies[cur]?.minorDigits ?? 2);
-      r = {
-        numeratorPerUnit: parseMicros(itemCode, price) * minor,
-        denominator: BigInt(item.unitSize) * MICRO,
-      };
-    }
-    this.rateCache.set(key, r);
-    return r;
+    return this.ratingRate(itemCode, siteId, partition).exact;
   }
 
-  /** `rate` for rating (see RatingRate), cached. */
+  /** `rate` as rating uses it (see RatingRate); computed once per item, site and partition. */
   ratingRate(itemCode: string, siteId: string, partition: AwsPartition): RatingRate {
-    let bySite = this.ratingRates.get(itemCode);
-    if (!bySite) {
-      bySite = new Map();
-      this.ratingRates.set(itemCode, bySite);
-    }
-    let pair = bySite.get(siteId);
-    if (!pair) {
-      pair = [null, null];
-      bySite.set(siteId, pair);
-    }
     const slot = partition === 'aws' ? 0 : 1;
-    const cached = pair[slot];
+    const cached = this.ratingRates.get(itemCode)?.get(siteId)?.[slot];
     if (cached) return cached;
-    const exact = this.rate(itemCode, siteId, partition);
+    const exact = this.exactRate(itemCode, siteId, partition); // an unknown item throws: nothing is kept
     const safe = (n: bigint) => (n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : null);
     const numerator = safe(exact.numeratorPerUnit);
     const denominator = safe(exact.denominator);
@@ -215,7 +185,29 @@ export class PricingCatalog {
       denominator,
       denominatorText: exact.denominator.toString(),
     };
+    let bySite = this.ratingRates.get(itemCode);
+    if (!bySite) {
+      bySite = new Map();
+      this.ratingRates.set(itemCode, bySite);
+    }
+    const pair = bySite.get(siteId) ?? [null, null];
     pair[slot] = r;
+    bySite.set(siteId, pair);
     return r;
+  }
+
+  private exactRate(itemCode: string, siteId: string, partition: AwsPartition): ItemRate {
+    const item = this.items.get(itemCode);
+    if (!item)
+      throw new ValidationError('unknown-billing-item', `Billing item "${itemCode}" is not in the catalog.`);
+    const dim = this.dimensionByName.get(item.dimension) as DimensionDef;
+    if (dim.measure === 'units') return { numeratorPerUnit: 1n, denominator: BigInt(item.unitSize) };
+    const cur = this.currencyOf(partition);
+    const price = item.sitePrices?.[siteId]?.[cur] ?? item.prices[cur] ?? '0';
+    const minor = 10n ** BigInt(this.file.currencies[cur]?.minorDigits ?? 2);
+    return {
+      numeratorPerUnit: parseMicros(itemCode, price) * minor,
+      denominator: BigInt(item.unitSize) * MICRO,
+    };
   }
 }

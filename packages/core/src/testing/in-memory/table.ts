@@ -155,11 +155,6 @@ export class Table<T extends Row> {
     return this.order;
   }
 
-  /** Ids in ascending order. */
-  ids(): string[] {
-    return this.ordered().ids;
-  }
-
   /**
    * Store `row` (new, or replacing the committed one); `known`: its slot, when the caller has it, or 'new'
    * when the caller checked that no row has its id.

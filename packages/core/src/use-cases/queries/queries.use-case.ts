@@ -12,10 +12,6 @@ import { ownerFor, pageSize } from './read-rules.js';
 
 export { MAX_PAGE } from './read-rules.js';
 
-/**
- * The read side every edge shares (REST API, console, platform): each query enforces tenancy the same way
- * as the writes — another account's object is reported as unknown.
- */
 /** The filters and page of `WorkspaceQueries.list`. */
 export interface WorkspaceListInput {
   by: Actor;
@@ -27,6 +23,10 @@ export interface WorkspaceListInput {
   cursor?: string | null;
 }
 
+/**
+ * The read side every edge shares (REST API, console, platform): each query enforces tenancy the same way
+ * as the writes — another account's object is reported as unknown.
+ */
 export class WorkspaceQueries {
   constructor(private readonly ctx: CoreContext) {}
 
