@@ -152,10 +152,12 @@ describe('rateHour: several workspaces and dimensions', () => {
     expect(res.touched).toEqual([]);
   });
 
-  it('skips usage of items no longer in the catalog', () => {
-    const res = rater(catalog).rate(h(0), [u('ws-a', 'retired-item', 100)]);
-    expect([...res.byDimension.values()].map((m) => m.size)).toEqual([0, 0, 0]);
-    expect(res.touched).toEqual([]);
+  it('skips usage of items no longer in the catalog, and returns it as unrated', () => {
+    const retired = u('ws-a', 'retired-item', 100);
+    const res = rater(catalog).rate(h(0), [retired, u('ws-a', 'logs', 3)]);
+    expect(res.byDimension.get('usage_cost')?.size).toBe(0);
+    expect(res.touched).toEqual(['ws-a|logs']);
+    expect(res.unrated).toEqual([retired]); // for the caller to report, not to count as billed
   });
 
   it('a unit-size change rescales the carried fraction', () => {

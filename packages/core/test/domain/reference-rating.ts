@@ -5,7 +5,7 @@ import { utcDayKey } from '../../src/shared/time.js';
  * The rating of hours as first written: every figure a bigint, nothing cached. The planner's `rateHour`
  * computes on numbers where that is exact; a property test checks it against this, hour after hour.
  */
-export function referenceRateHour(input: RateHourInput): RatedHour {
+export function referenceRateHour(input: RateHourInput): Pick<RatedHour, 'byDimension' | 'touched'> {
   const { catalog } = input;
   const day = utcDayKey(input.hour);
   const agg = new Map<string, { workspaceId: string; itemCode: string; value: bigint }>();

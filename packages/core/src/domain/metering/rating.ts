@@ -10,22 +10,27 @@ export interface UsageReading {
   quantity: number;
 }
 
-export interface RateHourInput {
+export interface RateHourInput<U extends UsageReading = UsageReading> {
   catalog: PricingCatalog;
   partition: AwsPartition;
   hour: Date;
   siteOf: (workspaceId: string) => string;
   /** All readings billed in this hour, including late ones for hours already sealed. */
-  usage: Iterable<UsageReading>;
+  usage: Iterable<U>;
   /** The account's stored state for (workspace, item), or a fresh one (the caller keeps it: see RatingBook). */
   state: (workspaceId: string, itemCode: string) => RatingState;
 }
 
-export interface RatedHour {
+export interface RatedHour<U extends UsageReading = UsageReading> {
   /** dimension → workspace → whole quantity for this hour */
   byDimension: Map<string, Map<string, bigint>>;
   /** Which (workspace, item) states this hour changed (`workspace|item`): the book is saved with the records. */
   touched: string[];
+  /**
+   * Readings of billing items the catalog no longer has (stored before an item was removed): not rated. The
+   * caller reports them rather than let them count as billed.
+   */
+  unrated: U[];
 }
 
 /** One (workspace, item) of the hour: its aggregated raw quantity (a number while exact, else a bigint). */
@@ -48,14 +53,19 @@ const SCAN_LIMIT = 24;
  * integer (they nearly always are) the arithmetic is done on numbers, which is exact there; otherwise, or
  * on a price change, on bigints. Both give the same result (a property test compares them).
  */
-export function rateHour(input: RateHourInput): RatedHour {
+export function rateHour<U extends UsageReading>(input: RateHourInput<U>): RatedHour<U> {
   const { catalog } = input;
   const day = utcDayKey(input.hour);
   const aggs: Aggregate[] = [];
+  const unrated: U[] = [];
   let index: Map<string, Aggregate> | null = null;
   for (const u of input.usage) {
     const item = catalog.item(u.itemCode);
-    if (!item) continue; // refused at ingestion; a catalog edit cannot make old usage crash the planner
+    if (!item) {
+      // refused at ingestion: an item removed since; a catalog edit cannot make old usage crash the planner
+      unrated.push(u);
+      continue;
+    }
     let a: Aggregate | undefined;
     if (index) a = index.get(`${u.workspaceId}|${u.itemCode}`);
     else {
@@ -93,7 +103,7 @@ export function rateHour(input: RateHourInput): RatedHour {
     }
   }
   capDimensions(input, byDimension, aggs);
-  return { byDimension, touched };
+  return { byDimension, touched, unrated };
 }
 
 /** The hour's aggregate after one more reading: the sum, or the largest. */

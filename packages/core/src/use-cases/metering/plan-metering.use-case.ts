@@ -219,18 +219,18 @@ export class PlanMetering {
       const state = (ws: string, item: string) => book.state(ws, item);
       for (const { ca, due: d } of due) {
         const usage = (usageByPayer.get(ca.id) ?? []).filter((u) => u.hour.getTime() <= d.hour.getTime());
-        for (const u of usage) {
-          if (catalog.item(u.itemCode)) continue;
-          // the watermark as it was before this seal: the usage is still pending below it
+        book = books.get(ca.id) ?? RatingBook.empty(ca.id);
+        const rated = rateHour({ catalog, partition: ca.partition, hour: d.hour, siteOf, usage, state });
+        if (rated.unrated.length) {
+          // the watermark as it is before this seal moves it: that usage is still pending below it
           const before = {
             id: ca.id,
             meteredThrough: ca.meteredThrough,
             meteredUsageSeq: ca.meteredUsageSeq,
           };
-          unrated.push({ ca, before, hour: d.hour, usageId: u.id, itemCode: u.itemCode });
+          for (const u of rated.unrated)
+            unrated.push({ ca, before, hour: d.hour, usageId: u.id, itemCode: u.itemCode });
         }
-        book = books.get(ca.id) ?? RatingBook.empty(ca.id);
-        const rated = rateHour({ catalog, partition: ca.partition, hour: d.hour, siteOf, usage, state });
         if (rated.touched.length) touchedBooks.push(book);
         const deadline = meteringDeadline(d.hour, catalog.meteringWindowHours);
         // The new watermark: everything pending up to this hour, as far as it was stored (ADR 0009).

@@ -108,19 +108,22 @@ export class RecordUsage {
         (await tx.workspaces.getMany([...new Set(parsed.map((p) => p.workspaceId))])).map((w) => [w.id, w]),
       );
       const bindings = new Map<string, Binding[]>();
+      /** The binding of `workspaceId` covering `hour` (each workspace's bindings read once). */
+      const bindingAt = async (workspaceId: string, hour: Date) => {
+        let list = bindings.get(workspaceId);
+        if (!list) {
+          list = await tx.bindings.listForWorkspace(workspaceId);
+          bindings.set(workspaceId, list);
+        }
+        return list.find((b) => b.covers(hour)) ?? null;
+      };
       const accounts = new Map<string, CloudAccount | null>();
       // The payers of the new usage, read once and held until this commits (see getManyForUsage): a
       // cancellation committed meanwhile cannot leave usage stored as pending for an account it ended.
       const payerIds = new Set<string>();
       for (const p of parsed) {
-        const ws = workspaces.get(p.workspaceId);
-        if (existing.has(p.key) || !ws) continue;
-        let wsBindings = bindings.get(ws.id);
-        if (!wsBindings) {
-          wsBindings = await tx.bindings.listForWorkspace(ws.id);
-          bindings.set(ws.id, wsBindings);
-        }
-        const binding = wsBindings.find((b) => b.covers(p.hour));
+        if (existing.has(p.key) || !workspaces.has(p.workspaceId)) continue;
+        const binding = await bindingAt(p.workspaceId, p.hour);
         if (binding) payerIds.add(binding.cloudAccountId);
       }
       if (payerIds.size) {
@@ -172,18 +175,9 @@ export class RecordUsage {
           );
           continue;
         }
-        let wsBindings = bindings.get(ws.id);
-        if (!wsBindings) {
-          wsBindings = await tx.bindings.listForWorkspace(ws.id);
-          bindings.set(ws.id, wsBindings);
-        }
-        const binding = wsBindings.find((b) => b.covers(p.hour)) ?? null;
-        let payer: CloudAccount | null = null;
-        if (binding) {
-          if (!accounts.has(binding.cloudAccountId))
-            accounts.set(binding.cloudAccountId, await tx.cloudAccounts.get(binding.cloudAccountId));
-          payer = accounts.get(binding.cloudAccountId) ?? null;
-        }
+        const binding = await bindingAt(ws.id, p.hour);
+        // read and held above (a binding's account is never deleted)
+        const payer = binding ? (accounts.get(binding.cloudAccountId) ?? null) : null;
         const record = new UsageRecord({
           id: this.ctx.ids.next(),
           idempotencyKey: p.key,
