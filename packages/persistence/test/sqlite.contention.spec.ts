@@ -145,13 +145,21 @@ describe('SQLite file shared with another process', () => {
     expect(await storedAccounts(other, ['locked', 'later'])).toEqual([null, 'later']);
   });
 
-  it('still waits for another writer (busy timeout) once the process has run for a while', async () => {
+  it('replaces its connection after 10 s, and the new one still waits for another writer', async () => {
     const p = await open('long-running.sqlite');
     expect(await busyTimeoutOf(p)).toBe(10_000);
+    const connection = async () => {
+      const c = await poolOf(p).acquireConnection();
+      await poolOf(p).releaseConnection(c);
+      return c;
+    };
+    const first = await connection();
     // the API and the webhook run for hours: the connection they use then must still wait for the lock
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(Date.now() + 60_000);
     await p.uow.transaction((tx) => tx.accounts.add(account('an-hour-later')));
     expect(await busyTimeoutOf(p)).toBe(10_000);
+    // a new connection: libsql frees the statements prepared on one only when it closes (or on GC)
+    expect(await connection()).not.toBe(first);
   });
 });
