@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   addMs,
@@ -9,7 +10,7 @@ import {
   nextHour,
   utcDayKey,
 } from '../../src/shared/time.js';
-import { utc } from './helpers.js';
+import { FC_NUM_RUNS, utc } from './helpers.js';
 
 describe('hour helpers', () => {
   it('defines an hour and a day in milliseconds', () => {
@@ -40,6 +41,24 @@ describe('hour helpers', () => {
     const t = utc('2026-11-02T23:59:59.999Z');
     expect(utcDayKey(t)).toBe('2026-11-02');
     expect(utcDayKey(utc('2026-11-03T00:00:00.000Z'))).toBe('2026-11-03');
+  });
+
+  it('keeps the last day it keyed, and is right whatever order it is asked in (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.date({ min: new Date('1960-01-01'), max: new Date('2100-01-01'), noInvalidDate: true }), {
+          maxLength: 40,
+        }),
+        (dates) => {
+          for (const d of dates) expect(utcDayKey(d)).toBe(d.toISOString().slice(0, 10));
+        },
+      ),
+      { numRuns: FC_NUM_RUNS },
+    );
+    // the edges of a kept day, either side
+    for (const iso of ['2026-11-02T12:00:00Z', '2026-11-01T23:59:59.999Z', '2026-11-02T00:00:00Z'])
+      expect(utcDayKey(utc(iso))).toBe(iso.slice(0, 10));
+    expect(utcDayKey(utc('1969-12-31T23:59:59.999Z'))).toBe('1969-12-31');
   });
 });
 
