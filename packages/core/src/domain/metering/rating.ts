@@ -222,8 +222,22 @@ export function allocate(parts: Map<string, bigint>): { quantity: number; alloca
       quantity += e[1];
     }
   }
-  if (entries.length > 1)
-    entries.sort((a, b) => (a[1] === b[1] ? (a[0] < b[0] ? -1 : 1) : a[1] > b[1] ? -1 : 1));
+  if (entries.length > 1) {
+    const before = (a: [string, bigint], b: [string, bigint]) =>
+      a[1] === b[1] ? a[0] < b[0] : a[1] > b[1];
+    // largest first, ties by workspace id; a record has a few parts: an insertion sort allocates nothing
+    if (entries.length <= 16) {
+      for (let i = 1; i < entries.length; i++) {
+        const e = entries[i] as [string, bigint];
+        let j = i - 1;
+        while (j >= 0 && before(e, entries[j] as [string, bigint])) {
+          entries[j + 1] = entries[j] as [string, bigint];
+          j -= 1;
+        }
+        entries[j + 1] = e;
+      }
+    } else entries.sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0));
+  }
   let allocations: Allocation[] = entries.map(([workspaceId, q]) => ({ workspaceId, quantity: Number(q) }));
   if (allocations.length > MAX_ALLOCATIONS) {
     const kept = allocations.slice(0, MAX_ALLOCATIONS - 1);

@@ -102,7 +102,9 @@ export class PlanMetering {
           const due = dueHour(ca, now);
           if (!due) continue;
           const key = `${due.hour.getTime()}|${due.isFinal}`;
-          groups.set(key, [...(groups.get(key) ?? []), ca.id]);
+          const group = groups.get(key);
+          if (group) group.push(ca.id);
+          else groups.set(key, [ca.id]);
         }
         for (const ids of groups.values()) {
           while (running.size >= concurrency) await Promise.race(running);
@@ -217,6 +219,8 @@ export class PlanMetering {
       let book = RatingBook.empty('');
       const siteOf = (ws: string) => sites.get(ws) ?? '';
       const state = (ws: string, item: string) => book.state(ws, item);
+      // accounts of a batch are mostly due for the same hour: its deadline is worked out once
+      let deadlineOf: { hour: number; deadline: Date } = { hour: Number.NaN, deadline: now };
       for (const { ca, due: d } of due) {
         const usage = (usageByPayer.get(ca.id) ?? []).filter((u) => u.hour.getTime() <= d.hour.getTime());
         book = books.get(ca.id) ?? RatingBook.empty(ca.id);
@@ -232,7 +236,12 @@ export class PlanMetering {
             unrated.push({ ca, before, hour: d.hour, usageId: u.id, itemCode: u.itemCode });
         }
         if (rated.touched.length) touchedBooks.push(book);
-        const deadline = meteringDeadline(d.hour, catalog.meteringWindowHours);
+        if (deadlineOf.hour !== d.hour.getTime())
+          deadlineOf = {
+            hour: d.hour.getTime(),
+            deadline: meteringDeadline(d.hour, catalog.meteringWindowHours),
+          };
+        const deadline = deadlineOf.deadline;
         // The new watermark: everything pending up to this hour, as far as it was stored (ADR 0009).
         let throughSeq = ca.meteredUsageSeq;
         for (const u of usage) if (u.seq !== null && u.seq > throughSeq) throughSeq = u.seq;
