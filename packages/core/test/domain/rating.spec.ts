@@ -408,6 +408,26 @@ describe('rating conserves every unit (properties)', () => {
       { numRuns: Math.max(1, Math.floor(FC_NUM_RUNS / 10)) },
     );
   });
+
+  it('allocate: largest first, ties by workspace id, for few parts and many (many ties)', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(
+          fc.tuple(fc.stringMatching(/^ws-[a-e]{1,3}$/), fc.bigInt({ min: 0n, max: 4n })),
+          { selector: (e) => e[0], maxLength: 40 },
+        ),
+        (entries) => {
+          const res = allocate(new Map(entries));
+          const want = entries
+            .filter(([, v]) => v > 0n)
+            .sort((a, b) => (a[1] === b[1] ? (a[0] < b[0] ? -1 : 1) : a[1] > b[1] ? -1 : 1))
+            .map(([workspaceId, v]) => ({ workspaceId, quantity: Number(v) }));
+          expect(res.allocations).toEqual(want);
+        },
+      ),
+      { numRuns: FC_NUM_RUNS },
+    );
+  });
 });
 
 describe('rateHour against the all-bigint reference (property)', () => {

@@ -223,8 +223,7 @@ export function allocate(parts: Map<string, bigint>): { quantity: number; alloca
     }
   }
   if (entries.length > 1) {
-    const before = (a: [string, bigint], b: [string, bigint]) =>
-      a[1] === b[1] ? a[0] < b[0] : a[1] > b[1];
+    const before = (a: [string, bigint], b: [string, bigint]) => (a[1] === b[1] ? a[0] < b[0] : a[1] > b[1]);
     // largest first, ties by workspace id; a record has a few parts: an insertion sort allocates nothing
     if (entries.length <= 16) {
       for (let i = 1; i < entries.length; i++) {
