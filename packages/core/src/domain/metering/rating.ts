@@ -209,6 +209,9 @@ export function capDimensions(
   }
 }
 
+/** Whether part `a` comes before part `b`: the larger first, ties by workspace id. */
+const before = (a: [string, bigint], b: [string, bigint]) => (a[1] === b[1] ? a[0] < b[0] : a[1] > b[1]);
+
 /**
  * Per-workspace `UsageAllocations` summing exactly to the record's quantity. Zero parts are left out; past
  * AWS's limit the smallest parts are pooled into one untagged remainder.
@@ -223,7 +226,6 @@ export function allocate(parts: Map<string, bigint>): { quantity: number; alloca
     }
   }
   if (entries.length > 1) {
-    const before = (a: [string, bigint], b: [string, bigint]) => (a[1] === b[1] ? a[0] < b[0] : a[1] > b[1]);
     // largest first, ties by workspace id; a record has a few parts: an insertion sort allocates nothing
     if (entries.length <= 16) {
       for (let i = 1; i < entries.length; i++) {
