@@ -32,6 +32,7 @@ export function profiled(uow: UnitOfWork) {
       Object.entries(tx).map(([k, repo]) => [k, wrap(k, repo as object)]),
     ) as unknown as TransactionContext;
   const unitOfWork: UnitOfWork = {
+    overlapsTransactions: uow.overlapsTransactions,
     async transaction(work) {
       const start = performance.now();
       try {

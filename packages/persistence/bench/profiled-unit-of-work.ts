@@ -27,6 +27,7 @@ export function profiled(uow: UnitOfWork) {
       Object.entries(tx).map(([k, repo]) => [k, wrap(k, repo as object)]),
     ) as unknown as TransactionContext;
   const unitOfWork: UnitOfWork = {
+    overlapsTransactions: uow.overlapsTransactions,
     transaction: (work) => uow.transaction((tx) => work(wrapped(tx))),
     read: (work) => uow.read((tx) => work(wrapped(tx))),
   };

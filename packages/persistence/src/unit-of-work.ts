@@ -13,11 +13,16 @@ import { type Dialect, type PgConnection, Session } from './session.js';
 export class MikroOrmUnitOfWork implements UnitOfWork {
   private readonly workspaceWriteListeners = new Set<(accountIds: ReadonlySet<string>) => void>();
 
+  /** PostgreSQL works while we wait; SQLite's driver blocks this thread, so its transactions cannot overlap. */
+  readonly overlapsTransactions: boolean;
+
   constructor(
     private readonly orm: MikroORM,
     private readonly dialect: Dialect,
     private readonly database: string,
-  ) {}
+  ) {
+    this.overlapsTransactions = dialect === 'postgresql';
+  }
 
   /**
    * Tells `listener`, synchronously as each unit of work that wrote workspaces ends (committed, rolled back,

@@ -209,6 +209,10 @@ describe('concurrent writers', () => {
     expect(order).toEqual(['released', 'usage stored', 'seal holds the account']);
   });
 
+  it('says its transactions overlap (the server works while we wait): the planner runs 3 batches at once', () => {
+    expect(db.uow.overlapsTransactions).toBe(true);
+  });
+
   it('two units of work saving one workspace: one wins, the other gets concurrent-update', async () => {
     const c = coreOn(db);
     const { workspace } = await c.activatedCustomer();

@@ -140,6 +140,7 @@ export class StorageFaults {
 
   wrap(inner: UnitOfWork): UnitOfWork {
     return {
+      overlapsTransactions: inner.overlapsTransactions,
       transaction: <T>(work: (tx: TransactionContext) => Promise<T>) =>
         inner.transaction((tx) => work({ ...tx, marketplaceEvents: this.faulty(tx.marketplaceEvents) })),
       read: <T>(work: (tx: TransactionContext) => Promise<T>) => inner.read(work),

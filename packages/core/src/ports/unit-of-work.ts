@@ -17,4 +17,11 @@ export interface UnitOfWork {
    * programming error and throws.
    */
   read<T>(work: (tx: TransactionContext) => Promise<T>): Promise<T>;
+  /**
+   * Whether transactions gain from running side by side in this process: true where the database works
+   * while the process waits for it (a server such as PostgreSQL); false where all their work is done on the
+   * process's own thread (the in-memory database, and SQLite, whose driver blocks it), so that interleaving
+   * them only adds conflicts and re-checks. Batch use cases (the planner) size their concurrency by it.
+   */
+  readonly overlapsTransactions: boolean;
 }

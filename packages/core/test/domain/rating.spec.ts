@@ -412,10 +412,10 @@ describe('rating conserves every unit (properties)', () => {
   it('allocate: largest first, ties by workspace id, for few parts and many (many ties)', () => {
     fc.assert(
       fc.property(
-        fc.uniqueArray(
-          fc.tuple(fc.stringMatching(/^ws-[a-e]{1,3}$/), fc.bigInt({ min: 0n, max: 4n })),
-          { selector: (e) => e[0], maxLength: 40 },
-        ),
+        fc.uniqueArray(fc.tuple(fc.stringMatching(/^ws-[a-e]{1,3}$/), fc.bigInt({ min: 0n, max: 4n })), {
+          selector: (e) => e[0],
+          maxLength: 40,
+        }),
         (entries) => {
           const res = allocate(new Map(entries));
           const want = entries

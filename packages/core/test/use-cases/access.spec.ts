@@ -382,6 +382,7 @@ describe('the credential cache (credentialCacheSeconds)', () => {
     // this process, with reads whose answers arrive late (after the revocation below)
     const slow = { ...core.ctx };
     slow.uow = {
+      overlapsTransactions: false,
       transaction: (work) => core.db.transaction(work),
       read: async (work) => {
         const answer = await core.db.read(work);

@@ -22,6 +22,7 @@ function instrumented(inner: UnitOfWork) {
     hold: null as null | { queried: ReturnType<typeof deferred>; release: ReturnType<typeof deferred> },
   };
   const uow: UnitOfWork = {
+    overlapsTransactions: inner.overlapsTransactions,
     transaction: (work) => inner.transaction(work),
     async read<T>(work: (tx: TransactionContext) => Promise<T>): Promise<T> {
       state.reads += 1;

@@ -109,6 +109,11 @@ export class InMemoryDatabase implements UnitOfWork {
   /** Throw when the next transaction commits (after its work ran). */
   failNextCommit = false;
   commits = 0;
+  /**
+   * Its transactions run on this thread: interleaving them gains nothing (see the port). A test sets it to
+   * run a batch use case's transactions side by side, as it does on PostgreSQL.
+   */
+  overlapsTransactions = false;
 
   /** Counted like a transaction; any write throws (the port's contract). */
   read<T>(work: (tx: TransactionContext) => Promise<T>): Promise<T> {

@@ -192,7 +192,7 @@ export class Table<T extends Row> {
       for (const k of after) {
         const set = map.get(k);
         if (set) set.add(at);
-        else map.set(k, new Set([at]));
+        else map.set(k, new Set<Slot<T>>().add(at));
       }
     }
     for (const { fn, map } of this.uniqueList) {
@@ -394,6 +394,19 @@ export class TxTable<T extends Row> {
     return r && fn?.(r) === key ? r : null;
   }
 
+  /** Whether a row has `key` for unique constraint `u`, as this transaction sees it (no copy taken). */
+  private taken(u: Table<T>['uniqueList'][number], key: string): boolean {
+    const written = this.writtenUnique.get(u.name)?.get(key);
+    if (written !== undefined) {
+      const w = this.writes.get(written);
+      if (w && u.fn(w) === key) return true;
+    }
+    const slot = u.map.get(key);
+    if (!slot?.row || this.writes.get(slot.row.id) === null) return false;
+    const r = this.fromSlot(slot, false);
+    return r !== null && u.fn(r) === key;
+  }
+
   /** Every row (committed or written here) in id order, filtered; `peek`: as views, not copies (read-only). */
   scan(
     where: (row: T) => boolean,
@@ -466,16 +479,20 @@ export class TxTable<T extends Row> {
     this.onWrite();
     this.insertsCheckedAt ??= this.table.commits;
     if (this.exists(row.id)) throw duplicateKey(this.table.spec.name, 'id');
-    for (const { name, fn } of this.table.uniqueList) {
-      const k = fn(row);
-      if (k !== null && this.byUnique(name, k)) throw duplicateKey(this.table.spec.name, name);
+    const uniqueList = this.table.uniqueList;
+    const keys: (string | null)[] = [];
+    for (let i = 0; i < uniqueList.length; i++) {
+      const u = uniqueList[i] as (typeof uniqueList)[number];
+      const k = u.fn(row);
+      if (k !== null && this.taken(u, k)) throw duplicateKey(this.table.spec.name, u.name);
+      keys.push(k);
     }
     const stored = cloneDeep(row);
     // A committed row deleted here and inserted again replaces that row at commit (its delete recorded what
     // was seen of it): it is not a new id.
     const replaces = this.writes.get(row.id) === null && this.seen.get(row.id)?.slot;
     this.writes.set(row.id, stored);
-    this.remember(stored);
+    this.remember(stored, keys);
     if (!replaces) this.inserted.add(row.id);
     this.loaded.set(row.id, row);
   }
@@ -516,10 +533,12 @@ export class TxTable<T extends Row> {
    * the transaction first looks something up by index after writing (many write without looking); unique
    * keys at once (every insert looks them up).
    */
-  private remember(row: T): void {
+  private remember(row: T, uniqueKeys?: readonly (string | null)[]): void {
     this.unindexed.push(row);
-    for (const { name, fn } of this.table.uniqueList) {
-      const k = fn(row);
+    const uniqueList = this.table.uniqueList;
+    for (let i = 0; i < uniqueList.length; i++) {
+      const { name, fn } = uniqueList[i] as (typeof uniqueList)[number];
+      const k = uniqueKeys ? (uniqueKeys[i] as string | null) : fn(row);
       if (k === null) continue;
       let m = this.writtenUnique.get(name);
       if (!m) {
@@ -549,7 +568,7 @@ export class TxTable<T extends Row> {
       for (const key of typeof k === 'string' ? [k] : k) {
         const set = m.get(key);
         if (set) set.add(row.id);
-        else m.set(key, new Set([row.id]));
+        else m.set(key, new Set<string>().add(row.id));
       }
     }
   }

@@ -1,0 +1,75 @@
+/**
+ * pnpm bench:metering-plan — plan (aggregate, rate, allocate, seal) one hour for N cloud accounts with 2
+ * workspaces each, 4 billing items and 3 dimensions, on the in-memory adapters. Prints records/s and peak
+ * RSS. `--accounts N` changes N (default 100,000). Target: ≥ 100,000 records/s in memory.
+ *
+ * `pnpm bench:metering-plan` runs it with a 64 MB young generation (`--max-semi-space-size=64`): the
+ * in-memory database keeps every row in the heap, and a batch's new rows stay alive until it commits, so
+ * with Node 20's 16 MB most of them were copied twice by the scavenger before being kept anyway
+ * (measured: about 45,000 records/s without it, 57,000 with it, same code).
+ */
+import {
+  createTestCore,
+  METERING_BENCH_CATALOG,
+  METERING_BENCH_NOW,
+  meteringBenchChunk,
+} from '../src/testing/index.js';
+
+const arg = (name: string, dflt: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const ACCOUNTS = arg('accounts', 100_000);
+const TARGET = 100_000;
+
+const core = createTestCore({ catalog: METERING_BENCH_CATALOG, now: '2026-11-02T10:59:00Z' });
+const { tables } = core.db;
+
+const t0 = performance.now();
+let n = 0;
+for (let from = 0; from < ACCOUNTS; from += 10_000) {
+  const chunk = meteringBenchChunk(from, Math.min(ACCOUNTS, from + 10_000));
+  for (const ca of chunk.cloudAccounts) tables.cloudAccounts.put(ca);
+  for (const ws of chunk.workspaces) tables.workspaces.put(ws);
+  for (const b of chunk.bindings) tables.bindings.put(b);
+  for (const u of chunk.usage) tables.usage.put(u);
+  n += chunk.usage.length;
+}
+const setupMs = performance.now() - t0;
+
+core.clock.set(METERING_BENCH_NOW);
+const start = performance.now();
+const cpu0 = process.cpuUsage();
+const summary = await core.useCases.planMetering.execute({
+  concurrency: Number(process.env.CONC ?? 3),
+  batchSize: Number(process.env.BATCH ?? 400),
+});
+const seconds = (performance.now() - start) / 1000;
+const cpu = process.cpuUsage(cpu0);
+const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+const perSecond = summary.records / seconds;
+const peakRssMb = process.resourceUsage().maxRSS / 1024;
+
+console.log(
+  `metering-plan (in-memory adapters, Node ${process.version}${process.execArgv
+    .filter((a) => a.startsWith('--max'))
+    .map((a) => ` ${a}`)
+    .join('')})`,
+);
+console.log(
+  `  setup: ${ACCOUNTS.toLocaleString('en')} cloud accounts, ${(ACCOUNTS * 2).toLocaleString('en')} workspaces, ${n.toLocaleString('en')} usage records in ${(setupMs / 1000).toFixed(1)} s`,
+);
+console.log(
+  `  planned: ${summary.accounts.toLocaleString('en')} accounts, ${summary.hours.toLocaleString('en')} hours, ${summary.records.toLocaleString('en')} records in ${seconds.toFixed(2)} s`,
+);
+console.log(
+  `  records/s: ${Math.round(perSecond).toLocaleString('en')}  (target ≥ ${TARGET.toLocaleString('en')}; ratio ${(perSecond / TARGET).toFixed(2)})`,
+);
+console.log(
+  `  CPU time: ${cpuSeconds.toFixed(2)} s (${Math.round(summary.records / cpuSeconds).toLocaleString('en')} records per CPU-second: steadier than wall time on a shared machine)`,
+);
+console.log(`  peak RSS: ${peakRssMb.toFixed(0)} MB`);
+if (summary.records !== ACCOUNTS * 3) {
+  console.error(`expected ${ACCOUNTS * 3} records, planned ${summary.records}`);
+  process.exit(1);
+}
