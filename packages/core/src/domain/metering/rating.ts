@@ -188,10 +188,10 @@ export function capDimensions(
   aggs: readonly { workspaceId: string; itemCode: string }[],
 ): void {
   const max = BigInt(MAX_RECORD_QUANTITY);
-  for (const [dimension, parts] of byDimension) {
+  byDimension.forEach((parts, dimension) => {
     let total = 0n;
     for (const v of parts.values()) total += v;
-    if (total <= max) continue;
+    if (total <= max) return;
     let excess = total - max;
     const largest = [...parts.entries()].sort((a, b) => (a[1] === b[1] ? 0 : a[1] > b[1] ? -1 : 1));
     for (const [ws, v] of largest) {
@@ -206,7 +206,7 @@ export function capDimensions(
       parts.set(ws, v - take);
       excess -= take;
     }
-  }
+  });
 }
 
 /** Whether part `a` comes before part `b`: the larger first, ties by workspace id. */
@@ -219,12 +219,12 @@ const before = (a: [string, bigint], b: [string, bigint]) => (a[1] === b[1] ? a[
 export function allocate(parts: Map<string, bigint>): { quantity: number; allocations: Allocation[] } {
   const entries: Array<[string, bigint]> = [];
   let quantity = 0n;
-  for (const e of parts) {
-    if (e[1] > 0n) {
-      entries.push(e);
-      quantity += e[1];
+  parts.forEach((v, workspaceId) => {
+    if (v > 0n) {
+      entries.push([workspaceId, v]);
+      quantity += v;
     }
-  }
+  });
   if (entries.length > 1) {
     // largest first, ties by workspace id; a record has a few parts: an insertion sort allocates nothing
     if (entries.length <= 16) {
