@@ -94,6 +94,22 @@ describe('TxTable (one transaction over an in-memory table)', () => {
     expect(t.rows.size).toBe(1);
   });
 
+  it('an inserted row updated in the same transaction commits under its new unique key, not the one it had', () => {
+    const t = table();
+    const x = tx(t);
+    const a = { id: 'a', owner: 'o', code: 'first', version: 1 };
+    x.insert(a);
+    a.code = 'second';
+    x.update(a);
+    commit(x);
+    expect(t.uniqueOwner('code', 'first')).toBeUndefined();
+    expect(t.uniqueOwner('code', 'second')?.row?.id).toBe('a');
+    const y = tx(t);
+    y.insert({ id: 'b', owner: 'o', code: 'first', version: 1 }); // the old key is free
+    commit(y);
+    expect(t.rows.size).toBe(2);
+  });
+
   it('refuses an update that takes another row’s unique key, at once', () => {
     const t = table();
     t.put({ id: 'a', owner: 'o', code: 'c1', version: 1 });

@@ -161,9 +161,10 @@ export class Table<T extends Row> {
 
   /**
    * Store `row` (new, or replacing the committed one); `known`: its slot, when the caller has it, or 'new'
-   * when the caller checked that no row has its id.
+   * when the caller checked that no row has its id; `uniqueKeys`: the row's unique keys, when the caller
+   * has worked them out (in `uniqueList`'s order).
    */
-  put(row: T, known?: Slot<T> | 'new'): void {
+  put(row: T, known?: Slot<T> | 'new', uniqueKeys?: readonly (string | null)[]): void {
     const slot = known === 'new' ? undefined : known && known.row !== null ? known : this.slots.get(row.id);
     const old = slot ? slot.row : null;
     const seqField = this.spec.sequence;
@@ -199,9 +200,10 @@ export class Table<T extends Row> {
         else map.set(k, new Set<Slot<T>>().add(at));
       }
     }
-    for (const { fn, map } of this.uniqueList) {
+    for (let i = 0; i < this.uniqueList.length; i++) {
+      const { fn, map } = this.uniqueList[i] as (typeof this.uniqueList)[number];
       const before = old ? fn(old) : null;
-      const after = fn(row);
+      const after = uniqueKeys ? (uniqueKeys[i] as string | null) : fn(row);
       if (before === after) continue;
       if (before !== null && map.get(before) === at) map.delete(before);
       if (after !== null) map.set(after, at);
@@ -283,6 +285,8 @@ export class TxTable<T extends Row> {
   /** index and unique keys of the rows written here, so lookups need not scan the write set */
   private readonly writtenIndex = new Map<string, Map<string, Set<string>>>();
   private readonly writtenUnique = new Map<string, Map<string, string>>();
+  /** unique keys of the rows inserted here (and not updated since), worked out once for the insert */
+  private readonly insertedKeys = new Map<string, readonly (string | null)[]>();
   /** rows written here whose index keys are not in `writtenIndex` yet */
   private readonly unindexed: T[] = [];
   /** the table's commit count when this transaction first checked an insert against it */
@@ -497,6 +501,7 @@ export class TxTable<T extends Row> {
     const replaces = this.writes.get(row.id) === null && this.seen.get(row.id)?.slot;
     this.writes.set(row.id, stored);
     this.remember(stored, keys);
+    if (keys.length) this.insertedKeys.set(row.id, keys);
     if (!replaces) this.inserted.add(row.id);
     this.loaded.set(row.id, row);
   }
@@ -504,6 +509,7 @@ export class TxTable<T extends Row> {
   private updateRow(row: T): void {
     this.onWrite();
     const id = row.id;
+    this.insertedKeys.delete(id);
     let current: T | null | undefined;
     if (this.writes.has(id)) current = this.writes.get(id);
     else {
@@ -584,6 +590,7 @@ export class TxTable<T extends Row> {
       this.seen.set(id, { slot, version: slot?.row?.version });
     }
     this.writes.set(id, null);
+    this.insertedKeys.delete(id);
     this.loaded.delete(id);
   }
 
@@ -618,7 +625,8 @@ export class TxTable<T extends Row> {
     for (const [id, row] of this.writes) {
       if (row === null) this.table.remove(id);
       // an insert was checked (id free) against the table as it is now: check() ran just before
-      else this.table.put(row, this.inserted.has(id) ? 'new' : (this.seen.get(id)?.slot ?? undefined));
+      else if (this.inserted.has(id)) this.table.put(row, 'new', this.insertedKeys.get(id));
+      else this.table.put(row, this.seen.get(id)?.slot ?? undefined);
     }
     this.table.commits += 1;
   }
