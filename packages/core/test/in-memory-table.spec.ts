@@ -1,5 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { cloneDeep, Table, TxTable } from '../src/testing/in-memory/table.js';
+import { cloneDeep, KeyFilter, Table, TxTable } from '../src/testing/in-memory/table.js';
+import { FC_NUM_RUNS } from './domain/helpers.js';
 
 class Row {
   id!: string;
@@ -144,5 +146,59 @@ describe('TxTable (one transaction over an in-memory table)', () => {
     commit(y);
     a1.owner = 'q';
     expect(() => x.update(a1)).toThrow();
+  });
+});
+
+describe('KeyFilter (which keys a table may hold)', () => {
+  it('never says no to a key it was given, across the rebuilds as it grows (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.string({ unit: 'grapheme', maxLength: 12 }), { maxLength: 50 }),
+        fc.integer({ min: 0, max: 6_000 }), // past 2,048 keys the filter is rebuilt, and again past 4,096
+        (random, more) => {
+          const keys = [...random, ...Array.from({ length: more }, (_, i) => `${random[0] ?? ''}${i}`)];
+          const held = new Set<string>();
+          const f = new KeyFilter(() => held);
+          for (const k of keys) {
+            held.add(k);
+            f.add(k);
+            expect(f.mayHave(k)).toBe(true);
+          }
+          for (const k of keys) expect(f.mayHave(k)).toBe(true);
+        },
+      ),
+      { numRuns: Math.max(10, Math.floor(FC_NUM_RUNS / 10)) },
+    );
+  });
+
+  it('says no to most keys it was not given (it is there to spare the map lookup)', () => {
+    const held = new Set<string>();
+    const f = new KeyFilter(() => held);
+    for (let i = 0; i < 20_000; i++) {
+      held.add(`ca-${i}|log_events|1793613600000`);
+      f.add(`ca-${i}|log_events|1793613600000`);
+    }
+    let maybe = 0;
+    for (let i = 20_000; i < 40_000; i++) if (f.mayHave(`ca-${i}|log_events|1793613600000`)) maybe += 1;
+    expect(maybe / 20_000).toBeLessThan(0.05);
+  });
+});
+
+describe('a table past its filters’ first rebuilds', () => {
+  type Item = { id: string; code: string; version: number };
+  it('still refuses a taken id or unique key, and takes a removed row’s id and key again', () => {
+    const t = new Table<Item>({ name: 'item', unique: { code: (r) => r.code } });
+    for (let i = 0; i < 5_000; i++) t.put({ id: `i-${i}`, code: `c-${i}`, version: 1 });
+    const x = new TxTable(t, () => {});
+    expect(() => x.insert({ id: 'i-4321', code: 'new', version: 1 })).toThrow(/same id/);
+    const y = new TxTable(t, () => {});
+    expect(() => y.insert({ id: 'new', code: 'c-17', version: 1 })).toThrow(/same code/);
+    t.remove('i-17');
+    const z = new TxTable(t, () => {});
+    z.insert({ id: 'i-17', code: 'c-17', version: 1 });
+    z.check();
+    z.commit();
+    expect(t.rows.get('i-17')?.code).toBe('c-17');
+    expect(t.rows.size).toBe(5_000);
   });
 });

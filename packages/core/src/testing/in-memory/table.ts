@@ -107,6 +107,63 @@ const sameKeys = (a: readonly string[], b: readonly string[]) =>
   a.length === b.length && a.every((k, i) => k === b[i]);
 
 /**
+ * Which keys a map may hold, in a few bits per key (a Bloom filter): "no" is certain, "maybe" is checked in
+ * the map. An insert must check that its id and unique keys are free, and in a map of 300,000 keys a miss
+ * costs several cache misses (the chain and each candidate key); the filter answers most of them from a
+ * small bit array. Keys removed from the map stay set until the filter is rebuilt (it grows with the map):
+ * they only make a "maybe".
+ */
+export class KeyFilter {
+  private bits = new Int32Array(1 << 10);
+  private mask = (1 << 15) - 1;
+  private count = 0;
+
+  constructor(private readonly keys: () => Iterable<string>) {}
+
+  /** FNV-1a over the UTF-16 code units, then two bit positions from it. */
+  private static hash(key: string): number {
+    let h = 0x811c9dc5;
+    for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+    return h;
+  }
+
+  add(key: string): void {
+    this.count += 1;
+    // 16 bits a key: about 1.5% of absent keys answer "maybe"
+    if (this.count * 16 > this.bits.length * 32) return this.rebuild();
+    this.set(KeyFilter.hash(key));
+  }
+
+  mayHave(key: string): boolean {
+    const h = KeyFilter.hash(key);
+    const a = h & this.mask;
+    const b = Math.imul(h, 0x9e3779b1) >>> 0;
+    const bb = (b ^ (b >>> 16)) & this.mask;
+    const bits = this.bits;
+    return ((bits[a >>> 5] as number) & (1 << (a & 31))) !== 0 && ((bits[bb >>> 5] as number) & (1 << (bb & 31))) !== 0;
+  }
+
+  private set(h: number): void {
+    const a = h & this.mask;
+    const b = Math.imul(h, 0x9e3779b1) >>> 0;
+    const bb = (b ^ (b >>> 16)) & this.mask;
+    const bits = this.bits;
+    bits[a >>> 5] = (bits[a >>> 5] as number) | (1 << (a & 31));
+    bits[bb >>> 5] = (bits[bb >>> 5] as number) | (1 << (bb & 31));
+  }
+
+  private rebuild(): void {
+    const keys = [...this.keys()];
+    let words = 1 << 10;
+    while (keys.length * 2 * 16 > words * 32) words *= 2; // room to double before the next rebuild
+    this.bits = new Int32Array(words);
+    this.mask = words * 32 - 1;
+    this.count = keys.length;
+    for (const k of keys) this.set(KeyFilter.hash(k));
+  }
+}
+
+/**
  * Where a committed row lives: one object for the row's whole life (`row` is replaced by each commit,
  * null once the row is removed). Indexes and transactions hold slots, not ids: in a table of a million rows
  * every lookup by id is a walk through memory the processor has not cached, and the planner would pay
@@ -120,7 +177,13 @@ export interface Slot<T> {
 export class Table<T extends Row> {
   private readonly slots = new Map<string, Slot<T>>();
   readonly indexList: Array<{ name: string; fn: KeyFn<T>; map: Map<string, Set<Slot<T>>> }>;
-  readonly uniqueList: Array<{ name: string; fn: (row: T) => string | null; map: Map<string, Slot<T>> }>;
+  readonly uniqueList: Array<{
+    name: string;
+    fn: (row: T) => string | null;
+    map: Map<string, Slot<T>>;
+    filter: KeyFilter;
+  }>;
+  private readonly idFilter = new KeyFilter(() => this.slots.keys());
   private readonly byName = new Map<string, Map<string, Set<Slot<T>>>>();
   private readonly uniqueByName = new Map<string, Map<string, Slot<T>>>();
   private order: { ids: string[]; slots: Slot<T>[] } | null = null;
@@ -132,7 +195,10 @@ export class Table<T extends Row> {
 
   constructor(readonly spec: TableSpec<T>) {
     this.indexList = Object.entries(spec.indexes ?? {}).map(([name, fn]) => ({ name, fn, map: new Map() }));
-    this.uniqueList = Object.entries(spec.unique ?? {}).map(([name, fn]) => ({ name, fn, map: new Map() }));
+    this.uniqueList = Object.entries(spec.unique ?? {}).map(([name, fn]) => {
+      const map = new Map<string, Slot<T>>();
+      return { name, fn, map, filter: new KeyFilter(() => map.keys()) };
+    });
     for (const i of this.indexList) this.byName.set(i.name, i.map);
     for (const u of this.uniqueList) this.uniqueByName.set(u.name, u.map);
     this.rows = new RowsView(this.slots);
@@ -140,6 +206,11 @@ export class Table<T extends Row> {
 
   slot(id: string): Slot<T> | undefined {
     return this.slots.get(id);
+  }
+
+  /** Whether a row has this id (for an insert's check: most ids asked about are new). */
+  has(id: string): boolean {
+    return this.idFilter.mayHave(id) && this.slots.has(id);
   }
 
   lookup(index: string, key: string): Iterable<Slot<T>> {
@@ -180,6 +251,7 @@ export class Table<T extends Row> {
     } else {
       at = { row };
       this.slots.set(row.id, at);
+      this.idFilter.add(row.id);
       this.order = null;
     }
     for (const { fn, map } of this.indexList) {
@@ -201,12 +273,15 @@ export class Table<T extends Row> {
       }
     }
     for (let i = 0; i < this.uniqueList.length; i++) {
-      const { fn, map } = this.uniqueList[i] as (typeof this.uniqueList)[number];
+      const { fn, map, filter } = this.uniqueList[i] as (typeof this.uniqueList)[number];
       const before = old ? fn(old) : null;
       const after = uniqueKeys ? (uniqueKeys[i] as string | null) : fn(row);
       if (before === after) continue;
       if (before !== null && map.get(before) === at) map.delete(before);
-      if (after !== null) map.set(after, at);
+      if (after !== null) {
+        map.set(after, at);
+        filter.add(after);
+      }
     }
   }
 
@@ -385,7 +460,7 @@ export class TxTable<T extends Row> {
   private exists(id: string): boolean {
     if (this.writes.has(id)) return this.writes.get(id) !== null;
     if (this.loaded.has(id)) return true;
-    return this.table.slot(id) !== undefined;
+    return this.table.has(id);
   }
 
   byUnique(name: string, key: string): T | null {
@@ -409,7 +484,7 @@ export class TxTable<T extends Row> {
       const w = this.writes.get(written);
       if (w && u.fn(w) === key) return true;
     }
-    const slot = u.map.get(key);
+    const slot = u.filter.mayHave(key) ? u.map.get(key) : undefined;
     if (!slot?.row || this.writes.get(slot.row.id) === null) return false;
     const r = this.fromSlot(slot, false);
     return r !== null && u.fn(r) === key;
@@ -601,10 +676,10 @@ export class TxTable<T extends Row> {
     for (const [id, row] of this.writes) {
       if (this.inserted.has(id)) {
         if (!recheckInserts) continue;
-        if (this.table.slot(id)) throw duplicateKey(this.table.spec.name, 'id');
-        for (const { name, fn, map } of this.table.uniqueList) {
+        if (this.table.has(id)) throw duplicateKey(this.table.spec.name, 'id');
+        for (const { name, fn, map, filter } of this.table.uniqueList) {
           const k = fn(row as T);
-          const owner = k === null ? undefined : map.get(k)?.row?.id;
+          const owner = k === null || !filter.mayHave(k) ? undefined : map.get(k)?.row?.id;
           if (owner !== undefined && owner !== id && this.writes.get(owner) !== null) {
             throw duplicateKey(this.table.spec.name, name);
           }
