@@ -176,3 +176,37 @@ describe('platform sync', () => {
     });
   });
 });
+
+describe('the read side opens no transaction', () => {
+  it('every query, list and lookup runs in UnitOfWork.read (a transaction would be a BEGIN/COMMIT each)', async () => {
+    const core = createTestCore();
+    const a = await activatedCustomer(core);
+    const by = customer(a.account.id);
+    const transactions: string[] = [];
+    const inner = core.ctx.uow;
+    core.ctx.uow = {
+      overlapsTransactions: inner.overlapsTransactions,
+      read: (work) => inner.read(work),
+      transaction: (work) => {
+        transactions.push(new Error().stack ?? '');
+        return inner.transaction(work);
+      },
+    };
+    const uc = core.useCases;
+    await uc.accounts.get({ accountId: a.account.id, by });
+    await uc.workspaces.list({ by });
+    await uc.workspaces.get({ workspaceId: a.workspace.id, by });
+    await uc.workspaces.bindings({ workspaceId: a.workspace.id, by });
+    await uc.workspaces.billingStatus({ workspaceId: a.workspace.id, by });
+    await uc.cloudAccounts.list({ by });
+    await uc.cloudAccounts.get({ cloudAccountId: a.cloudAccount.id, by });
+    await uc.cloudAccounts.history({ cloudAccountId: a.cloudAccount.id, by });
+    await uc.cloudAccounts.meteringRecords({ cloudAccountId: a.cloudAccount.id, by });
+    await uc.audit.forAccount({ accountId: a.account.id, by });
+    await uc.listApiTokens.execute({ by });
+    await uc.listServiceKeys.execute({ by: operator });
+    await uc.getRegistrationTicket.execute({ ticketId: a.ticket.id });
+    await uc.authenticateAccount.execute({ login: a.account.username, password: 'correct horse battery' });
+    expect(transactions).toEqual([]);
+  });
+});
