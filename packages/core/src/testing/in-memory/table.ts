@@ -46,10 +46,9 @@ function compileCloner(proto: object, keys: readonly string[]): Cloner {
   // A constructor, not Object.create and assignments: V8 sizes a constructor's objects to the fields it
   // assigns, so a copy is one allocation of the right size (Object.create's object grew its property
   // storage several times over for a 30-field row).
-  const Copy = new Function('deep', `return function Copy(s) { let v;\n${body}\n};`)(cloneDeep) as {
-    new (value: object): object;
-    prototype: object;
-  };
+  const Copy = new Function('deep', `return function Copy(s) { let v;\n${body}\n};`)(cloneDeep) as new (
+    value: object,
+  ) => object;
   Copy.prototype = proto;
   const clone = (value: object) => new Copy(value);
   const count = keys.length;
@@ -130,8 +129,8 @@ export class KeyFilter {
   add(key: string): void {
     this.count += 1;
     // 16 bits a key: about 1.5% of absent keys answer "maybe"
-    if (this.count * 16 > this.bits.length * 32) return this.rebuild();
-    this.set(KeyFilter.hash(key));
+    if (this.count * 16 > this.bits.length * 32) this.rebuild();
+    else this.set(KeyFilter.hash(key));
   }
 
   mayHave(key: string): boolean {
@@ -140,7 +139,10 @@ export class KeyFilter {
     const b = Math.imul(h, 0x9e3779b1) >>> 0;
     const bb = (b ^ (b >>> 16)) & this.mask;
     const bits = this.bits;
-    return ((bits[a >>> 5] as number) & (1 << (a & 31))) !== 0 && ((bits[bb >>> 5] as number) & (1 << (bb & 31))) !== 0;
+    return (
+      ((bits[a >>> 5] as number) & (1 << (a & 31))) !== 0 &&
+      ((bits[bb >>> 5] as number) & (1 << (bb & 31))) !== 0
+    );
   }
 
   private set(h: number): void {
