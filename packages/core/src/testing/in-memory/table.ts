@@ -134,24 +134,28 @@ export class KeyFilter {
   }
 
   mayHave(key: string): boolean {
-    const h = KeyFilter.hash(key);
-    const a = h & this.mask;
-    const b = Math.imul(h, 0x9e3779b1) >>> 0;
-    const bb = (b ^ (b >>> 16)) & this.mask;
-    const bits = this.bits;
-    return (
-      ((bits[a >>> 5] as number) & (1 << (a & 31))) !== 0 &&
-      ((bits[bb >>> 5] as number) & (1 << (bb & 31))) !== 0
-    );
+    return this.probe(KeyFilter.hash(key), false);
   }
 
   private set(h: number): void {
+    this.probe(h, true);
+  }
+
+  /** The two bits of hash `h`: set them (`write`), or whether both are set. */
+  private probe(h: number, write: boolean): boolean {
     const a = h & this.mask;
-    const b = Math.imul(h, 0x9e3779b1) >>> 0;
-    const bb = (b ^ (b >>> 16)) & this.mask;
+    const m = Math.imul(h, 0x9e3779b1) >>> 0;
+    const b = (m ^ (m >>> 16)) & this.mask;
     const bits = this.bits;
-    bits[a >>> 5] = (bits[a >>> 5] as number) | (1 << (a & 31));
-    bits[bb >>> 5] = (bits[bb >>> 5] as number) | (1 << (bb & 31));
+    if (write) {
+      bits[a >>> 5] = (bits[a >>> 5] as number) | (1 << (a & 31));
+      bits[b >>> 5] = (bits[b >>> 5] as number) | (1 << (b & 31));
+      return true;
+    }
+    return (
+      ((bits[a >>> 5] as number) & (1 << (a & 31))) !== 0 &&
+      ((bits[b >>> 5] as number) & (1 << (b & 31))) !== 0
+    );
   }
 
   private rebuild(): void {
@@ -234,10 +238,9 @@ export class Table<T extends Row> {
 
   /**
    * Store `row` (new, or replacing the committed one); `known`: its slot, when the caller has it, or 'new'
-   * when the caller checked that no row has its id; `uniqueKeys`: the row's unique keys, when the caller
-   * has worked them out (in `uniqueList`'s order).
+   * when the caller checked that no row has its id.
    */
-  put(row: T, known?: Slot<T> | 'new', uniqueKeys?: readonly (string | null)[]): void {
+  put(row: T, known?: Slot<T> | 'new'): void {
     const slot = known === 'new' ? undefined : known && known.row !== null ? known : this.slots.get(row.id);
     const old = slot ? slot.row : null;
     const seqField = this.spec.sequence;
@@ -274,10 +277,9 @@ export class Table<T extends Row> {
         else map.set(k, new Set<Slot<T>>().add(at));
       }
     }
-    for (let i = 0; i < this.uniqueList.length; i++) {
-      const { fn, map, filter } = this.uniqueList[i] as (typeof this.uniqueList)[number];
+    for (const { fn, map, filter } of this.uniqueList) {
       const before = old ? fn(old) : null;
-      const after = uniqueKeys ? (uniqueKeys[i] as string | null) : fn(row);
+      const after = fn(row);
       if (before === after) continue;
       if (before !== null && map.get(before) === at) map.delete(before);
       if (after !== null) {
@@ -362,8 +364,6 @@ export class TxTable<T extends Row> {
   /** index and unique keys of the rows written here, so lookups need not scan the write set */
   private readonly writtenIndex = new Map<string, Map<string, Set<string>>>();
   private readonly writtenUnique = new Map<string, Map<string, string>>();
-  /** unique keys of the rows inserted here (and not updated since), worked out once for the insert */
-  private readonly insertedKeys = new Map<string, readonly (string | null)[]>();
   /** rows written here whose index keys are not in `writtenIndex` yet */
   private readonly unindexed: T[] = [];
   /** the table's commit count when this transaction first checked an insert against it */
@@ -466,30 +466,26 @@ export class TxTable<T extends Row> {
   }
 
   byUnique(name: string, key: string): T | null {
-    const fn = this.table.spec.unique?.[name];
-    const written = this.writtenUnique.get(name)?.get(key);
-    if (written !== undefined) {
-      const w = this.writes.get(written);
-      if (w && fn?.(w) === key) return this.get(written);
-    }
-    const slot = this.table.uniqueOwner(name, key);
-    const base = slot?.row;
-    if (!slot || !base || this.writes.get(base.id) === null) return null;
-    const r = this.fromSlot(slot, true);
-    return r && fn?.(r) === key ? r : null;
+    const u = this.table.uniqueList.find((x) => x.name === name);
+    return u ? this.uniqueRow(u, key, true) : null;
   }
 
   /** Whether a row has `key` for unique constraint `u`, as this transaction sees it (no copy taken). */
   private taken(u: Table<T>['uniqueList'][number], key: string): boolean {
+    return this.uniqueRow(u, key, false) !== null;
+  }
+
+  /** The row holding `key` for unique constraint `u` as this transaction sees it: a copy, or a view. */
+  private uniqueRow(u: Table<T>['uniqueList'][number], key: string, copy: boolean): T | null {
     const written = this.writtenUnique.get(u.name)?.get(key);
     if (written !== undefined) {
       const w = this.writes.get(written);
-      if (w && u.fn(w) === key) return true;
+      if (w && u.fn(w) === key) return copy ? this.get(written) : w;
     }
     const slot = u.filter.mayHave(key) ? u.map.get(key) : undefined;
-    if (!slot?.row || this.writes.get(slot.row.id) === null) return false;
-    const r = this.fromSlot(slot, false);
-    return r !== null && u.fn(r) === key;
+    if (!slot?.row || this.writes.get(slot.row.id) === null) return null;
+    const r = this.fromSlot(slot, copy);
+    return r && u.fn(r) === key ? r : null;
   }
 
   /** Every row (committed or written here) in id order, filtered; `peek`: as views, not copies (read-only). */
@@ -578,7 +574,6 @@ export class TxTable<T extends Row> {
     const replaces = this.writes.get(row.id) === null && this.seen.get(row.id)?.slot;
     this.writes.set(row.id, stored);
     this.remember(stored, keys);
-    if (keys.length) this.insertedKeys.set(row.id, keys);
     if (!replaces) this.inserted.add(row.id);
     this.loaded.set(row.id, row);
   }
@@ -586,7 +581,6 @@ export class TxTable<T extends Row> {
   private updateRow(row: T): void {
     this.onWrite();
     const id = row.id;
-    this.insertedKeys.delete(id);
     let current: T | null | undefined;
     if (this.writes.has(id)) current = this.writes.get(id);
     else {
@@ -667,7 +661,6 @@ export class TxTable<T extends Row> {
       this.seen.set(id, { slot, version: slot?.row?.version });
     }
     this.writes.set(id, null);
-    this.insertedKeys.delete(id);
     this.loaded.delete(id);
   }
 
@@ -702,8 +695,7 @@ export class TxTable<T extends Row> {
     for (const [id, row] of this.writes) {
       if (row === null) this.table.remove(id);
       // an insert was checked (id free) against the table as it is now: check() ran just before
-      else if (this.inserted.has(id)) this.table.put(row, 'new', this.insertedKeys.get(id));
-      else this.table.put(row, this.seen.get(id)?.slot ?? undefined);
+      else this.table.put(row, this.inserted.has(id) ? 'new' : (this.seen.get(id)?.slot ?? undefined));
     }
     this.table.commits += 1;
   }
