@@ -40,3 +40,14 @@ export function requireDate(field: string, value: unknown): Date {
   }
   return value;
 }
+
+/** A whole number of at least `min` (a count, a limit, a size): anything else names the field. */
+export function requireWholeNumber(field: string, value: unknown, min = 1): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
+    throw new ValidationError('invalid-input', `${field} must be a whole number of at least ${min}.`, {
+      field,
+      min,
+    });
+  }
+  return value;
+}

@@ -158,3 +158,33 @@ describe('the planner over many accounts (batches)', () => {
     expect(overlapping.seen).toMatchObject({ max: 3, transactions: 3 });
   });
 });
+
+describe('batch use cases refuse a count that is not a whole number', () => {
+  it.each([
+    ['batchSize', { batchSize: 0 }],
+    ['batchSize', { batchSize: 2.5 }],
+    ['concurrency', { concurrency: Number.NaN }],
+    ['concurrency', { concurrency: 0 }],
+    ['limit', { limit: -1 }],
+  ])('the planner: %s in %o', async (field, input) => {
+    const w = world(3);
+    await expect(w.core.useCases.planMetering.execute(input)).rejects.toMatchObject({
+      code: 'invalid-input',
+      kind: 'validation',
+      details: { field },
+    });
+    expect(w.db.tables.metering.rows.size).toBe(0); // nothing planned
+  });
+
+  it('the submitter, the outbox and the inbox sweep: limit', async () => {
+    const { core } = world(1);
+    const bad = { code: 'invalid-input', details: { field: 'limit' } };
+    await expect(core.useCases.submitMetering.execute({ workerId: 'w', limit: 0 })).rejects.toMatchObject(
+      bad,
+    );
+    await expect(core.useCases.dispatchOutbox.execute({ limit: Number.NaN })).rejects.toMatchObject(bad);
+    await expect(core.useCases.processPendingMarketplaceEvents.execute({ limit: 1.5 })).rejects.toMatchObject(
+      bad,
+    );
+  });
+});

@@ -9,7 +9,7 @@ import {
 } from '../../domain/marketplace-event/marketplace-event.js';
 import { AWS_PARTITIONS } from '../../domain/site/site.js';
 import { isDomainError, NotFoundError, ValidationError } from '../../shared/domain-error.js';
-import { requireDate, requireOneOf, requireText } from '../../shared/guard.js';
+import { requireDate, requireOneOf, requireText, requireWholeNumber } from '../../shared/guard.js';
 import type { CoreContext } from '../core-context.js';
 import { Journal } from '../support/journal.js';
 import { applyLifecycleEvent, applyParkedEvents } from './apply-lifecycle.js';
@@ -310,7 +310,8 @@ export class ProcessPendingMarketplaceEvents {
   ) {}
 
   async execute(input: { limit?: number } = {}): Promise<{ processed: number; failed: number }> {
-    const pending = await this.ctx.uow.read((tx) => tx.marketplaceEvents.listUnprocessed(input.limit ?? 100));
+    const limit = requireWholeNumber('limit', input.limit ?? 100);
+    const pending = await this.ctx.uow.read((tx) => tx.marketplaceEvents.listUnprocessed(limit));
     let processed = 0;
     let failed = 0;
     for (const e of pending) {

@@ -9,6 +9,7 @@ import { RatingBook } from '../../domain/metering/rating-state.js';
 import type { UsageRecord } from '../../domain/usage/usage-record.js';
 import type { PendingUsage, TransactionContext, UsageWatermark } from '../../ports/repositories.js';
 import { isDomainError } from '../../shared/domain-error.js';
+import { requireWholeNumber } from '../../shared/guard.js';
 import { hourStart } from '../../shared/time.js';
 import type { CoreContext } from '../core-context.js';
 import { Journal } from '../support/journal.js';
@@ -56,10 +57,14 @@ export class PlanMetering {
   ): Promise<PlanSummary> {
     const summary: PlanSummary = { accounts: 0, hours: 0, records: 0 };
     const now = this.ctx.clock.now();
-    const batchSize = input.batchSize ?? 400;
-    const concurrency = Math.max(1, input.concurrency ?? (this.ctx.uow.overlapsTransactions ? 3 : 1));
+    const batchSize = requireWholeNumber('batchSize', input.batchSize ?? 400);
+    const concurrency = requireWholeNumber(
+      'concurrency',
+      input.concurrency ?? (this.ctx.uow.overlapsTransactions ? 3 : 1),
+    );
     const touched = new Set<string>();
-    let remaining = input.limit ?? Number.POSITIVE_INFINITY;
+    let remaining =
+      input.limit === undefined ? Number.POSITIVE_INFINITY : requireWholeNumber('limit', input.limit);
     // Each pass seals one hour per due account; accounts behind by several hours come round again.
     for (;;) {
       let sealedThisPass = 0;

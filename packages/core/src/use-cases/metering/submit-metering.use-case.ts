@@ -1,4 +1,5 @@
 import type { MeteringRecord, MeteringResult } from '../../domain/metering/metering-record.js';
+import { requireWholeNumber } from '../../shared/guard.js';
 import { HOUR_MS } from '../../shared/time.js';
 import type { CoreContext } from '../core-context.js';
 import { Journal } from '../support/journal.js';
@@ -38,7 +39,11 @@ export class SubmitMetering {
       retry: 0,
       unknown: 0,
     };
-    const claimed = await this.claim(input.workerId, input.limit ?? 250, summary);
+    const claimed = await this.claim(
+      input.workerId,
+      requireWholeNumber('limit', input.limit ?? 250),
+      summary,
+    );
     if (claimed.length === 0) return summary;
     let results: MeteringResult[];
     try {

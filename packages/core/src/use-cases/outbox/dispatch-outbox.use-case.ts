@@ -1,4 +1,5 @@
 import type { OutboxMessage } from '../../domain/events/outbox-message.js';
+import { requireWholeNumber } from '../../shared/guard.js';
 import type { CoreContext } from '../core-context.js';
 
 const RETRY_BASE_MS = 5_000;
@@ -13,7 +14,8 @@ export class DispatchOutbox {
 
   async execute(input: { limit?: number } = {}): Promise<{ sent: number; failed: number }> {
     const ctx = this.ctx;
-    const due = await ctx.uow.read((tx) => tx.outbox.listDue(ctx.clock.now(), input.limit ?? 100));
+    const limit = requireWholeNumber('limit', input.limit ?? 100);
+    const due = await ctx.uow.read((tx) => tx.outbox.listDue(ctx.clock.now(), limit));
     let sent = 0;
     let failed = 0;
     for (const m of due) {
