@@ -14,7 +14,7 @@ import {
   createTestCore,
   METERING_BENCH_CATALOG,
   METERING_BENCH_NOW,
-  meteringBenchChunk,
+  seedMeteringBenchInMemory,
 } from '../src/testing/index.js';
 
 const arg = (name: string, dflt: number) => {
@@ -25,18 +25,8 @@ const ACCOUNTS = arg('accounts', 100_000);
 const TARGET = 100_000;
 
 const core = createTestCore({ catalog: METERING_BENCH_CATALOG, now: '2026-11-02T10:59:00Z' });
-const { tables } = core.db;
-
 const t0 = performance.now();
-let n = 0;
-for (let from = 0; from < ACCOUNTS; from += 10_000) {
-  const chunk = meteringBenchChunk(from, Math.min(ACCOUNTS, from + 10_000));
-  for (const ca of chunk.cloudAccounts) tables.cloudAccounts.put(ca);
-  for (const ws of chunk.workspaces) tables.workspaces.put(ws);
-  for (const b of chunk.bindings) tables.bindings.put(b);
-  for (const u of chunk.usage) tables.usage.put(u);
-  n += chunk.usage.length;
-}
+const n = seedMeteringBenchInMemory(core.db, ACCOUNTS);
 const setupMs = performance.now() - t0;
 
 core.clock.set(METERING_BENCH_NOW);

@@ -3,6 +3,7 @@ import { CloudAccount } from '../domain/cloud-account/cloud-account.js';
 import type { PricingCatalogFile } from '../domain/pricing/pricing-catalog.js';
 import { UsageRecord } from '../domain/usage/usage-record.js';
 import { Workspace } from '../domain/workspace/workspace.js';
+import type { InMemoryDatabase } from './in-memory/in-memory-database.js';
 
 /**
  * The world of the metering-plan benchmark, shared by every adapter's run of it (in memory here, on
@@ -136,4 +137,22 @@ export function meteringBenchChunk(from: number, to: number): MeteringBenchChunk
     }
   }
   return chunk;
+}
+
+/**
+ * Store the benchmark's world for accounts [0, accounts) in an in-memory database, straight into its
+ * tables (as already committed), 10,000 accounts at a time. Returns the number of usage rows.
+ */
+export function seedMeteringBenchInMemory(db: InMemoryDatabase, accounts: number): number {
+  const { tables } = db;
+  let usage = 0;
+  for (let from = 0; from < accounts; from += 10_000) {
+    const chunk = meteringBenchChunk(from, Math.min(accounts, from + 10_000));
+    for (const ca of chunk.cloudAccounts) tables.cloudAccounts.put(ca);
+    for (const ws of chunk.workspaces) tables.workspaces.put(ws);
+    for (const b of chunk.bindings) tables.bindings.put(b);
+    for (const u of chunk.usage) tables.usage.put(u);
+    usage += chunk.usage.length;
+  }
+  return usage;
 }

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { MeteringRecord } from '../../src/domain/metering/metering-record.js';
 import type { UnitOfWork } from '../../src/ports/unit-of-work.js';
-import { METERING_BENCH_CATALOG, METERING_BENCH_NOW, meteringBenchChunk } from '../../src/testing/index.js';
+import {
+  METERING_BENCH_CATALOG,
+  METERING_BENCH_NOW,
+  seedMeteringBenchInMemory,
+} from '../../src/testing/index.js';
 import { createTestCore, HOUR } from '../support.js';
 
 /** N cloud accounts of the benchmark's world (2 workspaces, 4 items, 3 dimensions), each due one hour. */
@@ -9,13 +13,8 @@ function world(accounts: number, opts: { overlaps?: boolean; wrap?: (uow: UnitOf
   const core = createTestCore({ catalog: METERING_BENCH_CATALOG, now: METERING_BENCH_NOW });
   core.db.overlapsTransactions = opts.overlaps ?? false;
   if (opts.wrap) core.ctx.uow = opts.wrap(core.db); // the use cases read the context's unit of work per call
-  const chunk = meteringBenchChunk(0, accounts);
-  const { tables } = core.db;
-  for (const ca of chunk.cloudAccounts) tables.cloudAccounts.put(ca);
-  for (const ws of chunk.workspaces) tables.workspaces.put(ws);
-  for (const b of chunk.bindings) tables.bindings.put(b);
-  for (const u of chunk.usage) tables.usage.put(u);
-  return { core, db: core.db, ids: chunk.cloudAccounts.map((c) => c.id) };
+  seedMeteringBenchInMemory(core.db, accounts);
+  return { core, db: core.db, ids: [...core.db.tables.cloudAccounts.rows.keys()] };
 }
 
 /** What was sealed, independent of ids and order: one line per record. */
