@@ -30,9 +30,7 @@ const sealedLines = (rows: Iterable<MeteringRecord>) =>
 function inFlight() {
   const seen = { now: 0, max: 0, transactions: 0 };
   const wrap = (inner: UnitOfWork): UnitOfWork => ({
-    get overlapsTransactions() {
-      return inner.overlapsTransactions;
-    },
+    overlapsTransactions: inner.overlapsTransactions,
     read: (work) => inner.read(work),
     transaction: async (work) => {
       seen.transactions += 1;
